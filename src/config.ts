@@ -1,0 +1,226 @@
+/**
+ * The one place that reads the environment. Every setting is declared once here, with its default and
+ * its documentation; the README's configuration table is generated from the same declarations
+ * (`npm run config:table`) and a test keeps the two in step.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const REPO_ROOT = path.resolve(__dirname, '..');
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+const fraction = z.coerce.number().min(0).max(1);
+const nonEmpty = z.string().trim().min(1);
+const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
+const brokerList = z
+  .string()
+  .regex(/^[^\s:,]+:\d{1,5}(,[^\s:,]+:\d{1,5})*$/, 'expected a comma-separated list of host:port');
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL');
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const dir = nonEmpty.transform((p) => path.resolve(REPO_ROOT, p));
+
+interface Setting<S extends z.ZodTypeAny, D extends string | undefined = string | undefined> {
+  schema: S;
+  /** Default as the user would type it; undefined means "unset unless given". */
+  default: D;
+  doc: string;
+}
+function setting<S extends z.ZodTypeAny, D extends string | undefined>(
+  schema: S,
+  def: D,
+  doc: string,
+): Setting<S, D> {
+  return { schema, default: def, doc };
+}
+
+const defaultCache = path.join(
+  process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
+  'temporal-mlops',
+);
+
+/** Every environment variable the project reads. Order is the README table's order. */
+export const SETTINGS = {
+  // Native stack
+  STACK_CACHE_DIR: setting(
+    dir,
+    defaultCache,
+    'Downloads and builds shared by every clone (Temporal CLI, Kafka jars, MLflow venv, TensorFlow).',
+  ),
+  STACK_STATE_DIR: setting(
+    dir,
+    '.stack',
+    'Runtime state of the native stack: data directories, logs, pid files (git-ignored).',
+  ),
+  STACK_HEALTH_TIMEOUT_S: setting(
+    positiveInt,
+    '180',
+    'How long `stack up` waits for each service to become healthy.',
+  ),
+  // PostgreSQL
+  POSTGRES_HOST: setting(nonEmpty, '127.0.0.1', 'PostgreSQL host.'),
+  POSTGRES_PORT: setting(port, '5432', 'PostgreSQL port.'),
+  POSTGRES_USER: setting(nonEmpty, 'mlops', 'PostgreSQL role used by the app and by MLflow.'),
+  POSTGRES_PASSWORD: setting(
+    nonEmpty,
+    'mlops-local',
+    'Password of POSTGRES_USER (local-stack default; set your own elsewhere).',
+  ),
+  POSTGRES_DB: setting(nonEmpty, 'mlops', 'Database holding the ledger and lineage tables.'),
+  MLFLOW_POSTGRES_DB: setting(nonEmpty, 'mlflow', 'Database used as MLflow backend store.'),
+  // Kafka
+  KAFKA_BROKERS: setting(brokerList, '127.0.0.1:9092', 'Kafka bootstrap servers.'),
+  KAFKA_CONTROLLER_PORT: setting(port, '9093', 'KRaft controller port of the native single-node Kafka.'),
+  KAFKA_CLIENT_ID: setting(nonEmpty, 'temporal-mlops', 'kafkajs client id.'),
+  KAFKA_TOPIC: setting(nonEmpty, 'mnist.samples', 'Topic the stream split is published to.'),
+  KAFKA_DLQ_TOPIC: setting(
+    nonEmpty,
+    'mnist.samples.dlq',
+    'Dead-letter topic for records that fail validation.',
+  ),
+  KAFKA_CONSUMER_GROUP: setting(
+    nonEmpty,
+    'temporal-mlops-retrain',
+    'Consumer group of the retrain workflow.',
+  ),
+  KAFKA_TOPIC_PARTITIONS: setting(
+    positiveInt,
+    '1',
+    'Partitions of the samples topic when the app creates it.',
+  ),
+  // Temporal
+  TEMPORAL_ADDRESS: setting(hostPort, '127.0.0.1:7233', 'Temporal frontend (gRPC).'),
+  TEMPORAL_NAMESPACE: setting(nonEmpty, 'default', 'Temporal namespace.'),
+  TEMPORAL_UI_PORT: setting(port, '8233', 'Temporal Web UI port of the native dev server.'),
+  // MLflow
+  MLFLOW_TRACKING_URI: setting(httpUrl, 'http://127.0.0.1:5000', 'MLflow tracking server.'),
+  MLFLOW_EXPERIMENT: setting(nonEmpty, 'temporal-mlops', 'MLflow experiment for bootstrap and retrain runs.'),
+  MLFLOW_REGISTERED_MODEL: setting(
+    nonEmpty,
+    'mnist-cnn',
+    'Registered model name in the MLflow model registry.',
+  ),
+  // Data and models
+  DATA_DIR: setting(dir, 'data', 'Split manifests and training batches.'),
+  MODELS_DIR: setting(dir, 'models', 'Model store: current_model pointer and archive.'),
+  MNIST_DIR: setting(
+    dir,
+    undefined,
+    'Directory holding the four MNIST IDX files (raw or .gz); checked first when set.',
+  ),
+  // Training
+  TRAINING_DEVICE: setting(
+    z.enum(['cpu', 'gpu']),
+    'cpu',
+    'cpu: @tensorflow/tfjs-node; gpu: @tensorflow/tfjs-node-gpu on its own task queue.',
+  ),
+  SEED: setting(nonNegativeInt, '42', 'Seed for the data split, weight initialisation and shuffling.'),
+  EPOCHS: setting(positiveInt, '12', 'Epochs of the initial training (the original demo used 12).'),
+  BATCH_SIZE: setting(positiveInt, '128', 'Mini-batch size.'),
+  LEARNING_RATE: setting(z.coerce.number().positive().max(1), '0.001', 'Adam learning rate.'),
+  REPLAY_SHARE: setting(fraction, '0.5', 'Share of earlier training data mixed into each fine-tuning batch.'),
+  LOG_JSON: setting(bool, 'false', 'Log as JSON lines instead of text.'),
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+type Parsed = {
+  [K in SettingName]:
+    | z.output<(typeof SETTINGS)[K]['schema']>
+    | (undefined extends (typeof SETTINGS)[K]['default'] ? undefined : never);
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+        'Fix the environment variables above (see the Configuration table in README.md) and try again.',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+function parseSettings(env: NodeJS.ProcessEnv): Parsed {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, s] of Object.entries(SETTINGS) as [SettingName, Setting<z.ZodTypeAny>][]) {
+    const raw = env[name] !== undefined && env[name] !== '' ? env[name] : s.default;
+    if (raw === undefined) {
+      out[name] = undefined;
+      continue;
+    }
+    const r = s.schema.safeParse(raw);
+    if (r.success) out[name] = r.data;
+    else problems.push(`${name}=${JSON.stringify(raw)}: ${r.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out as Parsed;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const s = parseSettings(env);
+  const pg = {
+    host: s.POSTGRES_HOST,
+    port: s.POSTGRES_PORT,
+    user: s.POSTGRES_USER,
+    password: s.POSTGRES_PASSWORD,
+    database: s.POSTGRES_DB,
+    mlflowDatabase: s.MLFLOW_POSTGRES_DB,
+  };
+  return Object.freeze({
+    stack: {
+      cacheDir: s.STACK_CACHE_DIR,
+      stateDir: s.STACK_STATE_DIR,
+      healthTimeoutMs: s.STACK_HEALTH_TIMEOUT_S * 1000,
+    },
+    postgres: pg,
+    kafka: {
+      brokers: s.KAFKA_BROKERS.split(','),
+      controllerPort: s.KAFKA_CONTROLLER_PORT,
+      clientId: s.KAFKA_CLIENT_ID,
+      topic: s.KAFKA_TOPIC,
+      deadLetterTopic: s.KAFKA_DLQ_TOPIC,
+      consumerGroup: s.KAFKA_CONSUMER_GROUP,
+      topicPartitions: s.KAFKA_TOPIC_PARTITIONS,
+    },
+    temporal: {
+      address: s.TEMPORAL_ADDRESS,
+      namespace: s.TEMPORAL_NAMESPACE,
+      uiPort: s.TEMPORAL_UI_PORT,
+    },
+    mlflow: {
+      trackingUri: s.MLFLOW_TRACKING_URI.replace(/\/+$/, ''),
+      experiment: s.MLFLOW_EXPERIMENT,
+      registeredModel: s.MLFLOW_REGISTERED_MODEL,
+    },
+    paths: {
+      dataDir: s.DATA_DIR,
+      modelsDir: s.MODELS_DIR,
+      mnistDir: s.MNIST_DIR,
+    },
+    training: {
+      device: s.TRAINING_DEVICE,
+      seed: s.SEED,
+      epochs: s.EPOCHS,
+      batchSize: s.BATCH_SIZE,
+      learningRate: s.LEARNING_RATE,
+      replayShare: s.REPLAY_SHARE,
+    },
+    logJson: s.LOG_JSON,
+  });
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+/** Markdown table of every setting, for the README. */
+export function configTable(): string {
+  const rows = Object.entries(SETTINGS).map(
+    ([name, s]) =>
+      `| \`${name}\` | ${s.default === undefined ? '_(unset)_' : `\`${s.default.replace(defaultCache, '~/.cache/temporal-mlops')}\``} | ${s.doc} |`,
+  );
+  return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}
