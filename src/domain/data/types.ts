@@ -1,0 +1,15 @@
+/** A set of MNIST samples kept as raw bytes: tensors are made from it only where a model needs them. */
+export interface MnistSet {
+  /** count × 28 × 28 pixel bytes (0..255), row-major, sample after sample. */
+  readonly images: Uint8Array;
+  /** count labels, 0..9. */
+  readonly labels: Uint8Array;
+  readonly count: number;
+}
+
+export const IMAGE_SIDE = 28;
+export const IMAGE_BYTES = IMAGE_SIDE * IMAGE_SIDE;
+export const NUM_CLASSES = 10;
+
+/** The four splits: promotion is decided on validation, reported on test; stream simulates new data. */
+export type SplitName = 'train' | 'validation' | 'test' | 'stream';
