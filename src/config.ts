@@ -73,6 +73,21 @@ export const SETTINGS = {
     '180',
     'How long `stack up` waits for each service to become healthy.',
   ),
+  STACK_KAFKA_VERSION: setting(
+    nonEmpty,
+    '4.1.2',
+    'Apache Kafka release the native stack runs (from Maven Central).',
+  ),
+  STACK_MLFLOW_VERSION: setting(
+    nonEmpty,
+    '3.17.2',
+    'MLflow release installed into the stack venv (from PyPI).',
+  ),
+  STACK_TEMPORAL_CLI_VERSION: setting(
+    nonEmpty,
+    'v1.5.1',
+    'Temporal CLI tag built with `go install` for the dev server (later tags refuse go install).',
+  ),
   // PostgreSQL
   POSTGRES_HOST: setting(nonEmpty, '127.0.0.1', 'PostgreSQL host.'),
   POSTGRES_PORT: setting(port, '5432', 'PostgreSQL port.'),
@@ -202,6 +217,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       cacheDir: s.STACK_CACHE_DIR,
       stateDir: s.STACK_STATE_DIR,
       healthTimeoutMs: s.STACK_HEALTH_TIMEOUT_S * 1000,
+      kafkaVersion: s.STACK_KAFKA_VERSION,
+      mlflowVersion: s.STACK_MLFLOW_VERSION,
+      temporalCliVersion: s.STACK_TEMPORAL_CLI_VERSION,
     },
     postgres: pg,
     kafka: {
