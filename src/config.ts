@@ -165,6 +165,8 @@ export const SETTINGS = {
   BATCH_SIZE: setting(positiveInt, '128', 'Mini-batch size.'),
   LEARNING_RATE: setting(z.coerce.number().positive().max(1), '0.001', 'Adam learning rate.'),
   REPLAY_SHARE: setting(fraction, '0.5', 'Share of earlier training data mixed into each fine-tuning batch.'),
+  OPTIMIZER: setting(z.enum(['adam', 'sgd', 'rmsprop']), 'adam', 'Optimizer of training and fine-tuning.'),
+  FINE_TUNE_EPOCHS: setting(positiveInt, '2', 'Epochs of each fine-tuning run on new data plus replay.'),
   LOG_JSON: setting(bool, 'false', 'Log as JSON lines instead of text.'),
 } as const;
 
@@ -258,6 +260,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       batchSize: s.BATCH_SIZE,
       learningRate: s.LEARNING_RATE,
       replayShare: s.REPLAY_SHARE,
+      optimizer: s.OPTIMIZER,
+      fineTuneEpochs: s.FINE_TUNE_EPOCHS,
     },
     logJson: s.LOG_JSON,
   });
