@@ -119,6 +119,31 @@ export const SETTINGS = {
     '1',
     'Partitions of the samples topic when the app creates it.',
   ),
+  KAFKA_SASL_MECHANISM: setting(
+    z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+    undefined,
+    'SASL mechanism for a secured cluster; needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD.',
+  ),
+  KAFKA_SASL_USERNAME: setting(nonEmpty, undefined, 'SASL user name.'),
+  KAFKA_SASL_PASSWORD: setting(nonEmpty, undefined, 'SASL password.'),
+  KAFKA_SSL: setting(bool, 'false', 'Connect to the brokers over TLS.'),
+  KAFKA_PUBLISH_CHUNK: setting(
+    positiveInt,
+    '500',
+    'Samples per producer request when publishing the stream.',
+  ),
+  MAX_RECORD_BYTES: setting(
+    positiveInt,
+    '65536',
+    'Records with a larger value are dead-lettered as oversized without being parsed.',
+  ),
+  RETRAIN_MIN_RECORDS: setting(positiveInt, '1000', 'Consumer lag (new records) that triggers a retrain.'),
+  RETRAIN_MAX_RECORDS: setting(positiveInt, '5000', 'Most records taken from the stream into one batch.'),
+  RETRAIN_MAX_WAIT_MS: setting(
+    positiveInt,
+    '15000',
+    'Longest time one bounded batch read waits for records.',
+  ),
   // Temporal
   TEMPORAL_ADDRESS: setting(hostPort, '127.0.0.1:7233', 'Temporal frontend (gRPC).'),
   TEMPORAL_NAMESPACE: setting(nonEmpty, 'default', 'Temporal namespace.'),
@@ -206,6 +231,11 @@ function parseSettings(env: NodeJS.ProcessEnv): Parsed {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const s = parseSettings(env);
+  if (s.KAFKA_SASL_MECHANISM && (!s.KAFKA_SASL_USERNAME || !s.KAFKA_SASL_PASSWORD)) {
+    throw new ConfigError([
+      `KAFKA_SASL_MECHANISM=${s.KAFKA_SASL_MECHANISM} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`,
+    ]);
+  }
   const pg = {
     host: s.POSTGRES_HOST,
     port: s.POSTGRES_PORT,
@@ -232,6 +262,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       deadLetterTopic: s.KAFKA_DLQ_TOPIC,
       consumerGroup: s.KAFKA_CONSUMER_GROUP,
       topicPartitions: s.KAFKA_TOPIC_PARTITIONS,
+      sasl: s.KAFKA_SASL_MECHANISM
+        ? {
+            mechanism: s.KAFKA_SASL_MECHANISM,
+            username: s.KAFKA_SASL_USERNAME ?? '',
+            password: s.KAFKA_SASL_PASSWORD ?? '',
+          }
+        : undefined,
+      ssl: s.KAFKA_SSL,
+      publishChunk: s.KAFKA_PUBLISH_CHUNK,
+      maxRecordBytes: s.MAX_RECORD_BYTES,
+    },
+    stream: {
+      retrainMinRecords: s.RETRAIN_MIN_RECORDS,
+      retrainMaxRecords: s.RETRAIN_MAX_RECORDS,
+      retrainMaxWaitMs: s.RETRAIN_MAX_WAIT_MS,
     },
     temporal: {
       address: s.TEMPORAL_ADDRESS,
