@@ -13,3 +13,14 @@ export const NUM_CLASSES = 10;
 
 /** The four splits: promotion is decided on validation, reported on test; stream simulates new data. */
 export type SplitName = 'train' | 'validation' | 'test' | 'stream';
+
+/** One sample of the stream split, as published; `id` stays the same on every run with the same manifest. */
+export interface StreamSample {
+  /** `stream-<index>`, see streamSampleId. */
+  readonly id: string;
+  /** Index into the canonical 60 000 training images. */
+  readonly index: number;
+  readonly label: number;
+  /** IMAGE_BYTES pixel bytes. */
+  readonly image: Uint8Array;
+}
