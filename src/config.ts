@@ -156,6 +156,17 @@ export const SETTINGS = {
     'mnist-cnn',
     'Registered model name in the MLflow model registry.',
   ),
+  MLFLOW_TRACKING_USERNAME: setting(
+    nonEmpty,
+    undefined,
+    'Basic-auth user for an MLflow server started with `--app-name basic-auth`; set with the password.',
+  ),
+  MLFLOW_TRACKING_PASSWORD: setting(
+    nonEmpty,
+    undefined,
+    'Basic-auth password of MLFLOW_TRACKING_USERNAME (never logged).',
+  ),
+  MLFLOW_REQUEST_TIMEOUT_S: setting(positiveInt, '30', 'Limit for one MLflow REST request, body included.'),
   // Data and models
   DATA_DIR: setting(dir, 'data', 'Split manifests and training batches.'),
   MODELS_DIR: setting(dir, 'models', 'Model store: current_model pointer and archive.'),
@@ -287,6 +298,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       trackingUri: s.MLFLOW_TRACKING_URI.replace(/\/+$/, ''),
       experiment: s.MLFLOW_EXPERIMENT,
       registeredModel: s.MLFLOW_REGISTERED_MODEL,
+      username: s.MLFLOW_TRACKING_USERNAME,
+      password: s.MLFLOW_TRACKING_PASSWORD,
+      requestTimeoutMs: s.MLFLOW_REQUEST_TIMEOUT_S * 1000,
     },
     paths: {
       dataDir: s.DATA_DIR,
