@@ -1,0 +1,346 @@
+/**
+ * The PostgreSQL ledger. Every write is safe to repeat (Temporal retries activities): inserts use
+ * ON CONFLICT, multi-row writes run in one transaction, and a repeat that would record something
+ * different from the first write is refused instead of silently overwriting it.
+ */
+import type { Pool } from 'pg';
+import type { Config } from '../../config';
+import { createPool, withTransaction } from '../../adapters/pg/pool';
+import { migrate } from '../../adapters/pg/migrate';
+import { LedgerError } from './errors';
+import type { BatchEntry, BatchRow, ModelVersion, RetrainCycle } from './types';
+
+const UNIQUE_VIOLATION = '23505';
+const EXCLUSION_VIOLATION = '23P01';
+
+interface BatchDbRow {
+  id: string;
+  topic: string;
+  partition: number;
+  start_offset: string;
+  end_offset: string;
+  file_path: string;
+  sha256: string;
+  consumed_count: number;
+  valid_count: number;
+  dead_lettered_count: number;
+  status: 'snapshotted' | 'used';
+  retrain_cycle_id: string | null;
+  created_at: Date;
+  used_at: Date | null;
+}
+
+function toBatch(r: BatchDbRow): BatchRow {
+  return {
+    id: r.id,
+    topic: r.topic,
+    partition: r.partition,
+    startOffset: r.start_offset,
+    endOffset: r.end_offset,
+    filePath: r.file_path,
+    sha256: r.sha256,
+    consumedCount: r.consumed_count,
+    validCount: r.valid_count,
+    deadLetteredCount: r.dead_lettered_count,
+    status: r.status,
+    retrainCycleId: r.retrain_cycle_id,
+    createdAt: r.created_at,
+    usedAt: r.used_at,
+  };
+}
+
+function pgCode(e: unknown): string | undefined {
+  return (e as { code?: string }).code;
+}
+
+export class Ledger {
+  constructor(readonly pool: Pool) {}
+
+  /** A ledger on its own pool, with the schema migrated. */
+  static async open(cfg: Config['postgres']): Promise<Ledger> {
+    const pool = createPool(cfg);
+    try {
+      await migrate(pool);
+    } catch (e) {
+      await pool.end();
+      throw e;
+    }
+    return new Ledger(pool);
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+
+  // --- published samples -------------------------------------------------------------------------
+
+  async publishedAmong(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ sample_id: string }>(
+      'SELECT sample_id FROM published_samples WHERE sample_id = ANY($1::text[])',
+      [ids],
+    );
+    return new Set(rows.map((r) => r.sample_id));
+  }
+
+  async recordPublished(ids: readonly string[], topic: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO published_samples (sample_id, topic) SELECT unnest($1::text[]), $2
+       ON CONFLICT (sample_id) DO UPDATE
+         SET publish_count = published_samples.publish_count + 1, last_published_at = now()`,
+      [ids, topic],
+    );
+  }
+
+  // --- batches -----------------------------------------------------------------------------------
+
+  /** For each id already in a batch other than `exceptBatch`: that batch's id. */
+  async samplesTakenElsewhere(ids: readonly string[], exceptBatch?: string): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ sample_id: string; batch_id: string }>(
+      'SELECT sample_id, batch_id FROM batch_samples WHERE sample_id = ANY($1::text[]) AND batch_id IS DISTINCT FROM $2',
+      [ids, exceptBatch ?? null],
+    );
+    return new Map(rows.map((r) => [r.sample_id, r.batch_id]));
+  }
+
+  /**
+   * Records a snapshotted batch and its sample ids in one transaction. Recording the same batch again
+   * is a no-op ('already-recorded'); the same id with other content, a sample already in another
+   * batch, or offsets overlapping another batch are refused.
+   */
+  async recordBatch(
+    entry: BatchEntry,
+    sampleIds: readonly string[],
+  ): Promise<'recorded' | 'already-recorded'> {
+    if (sampleIds.length !== entry.validCount) {
+      throw new LedgerError(
+        'conflict',
+        `batch ${entry.id} says ${entry.validCount} valid samples but ${sampleIds.length} ids were given`,
+        'Pass the ids of exactly the samples in the snapshot',
+      );
+    }
+    return withTransaction(this.pool, async (client) => {
+      const inserted = await client
+        .query(
+          `INSERT INTO batches (id, topic, partition, start_offset, end_offset, file_path, sha256,
+                              consumed_count, valid_count, dead_lettered_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (id) DO NOTHING RETURNING id`,
+          [
+            entry.id,
+            entry.topic,
+            entry.partition,
+            entry.startOffset,
+            entry.endOffset,
+            entry.filePath,
+            entry.sha256,
+            entry.consumedCount,
+            entry.validCount,
+            entry.deadLetteredCount,
+          ],
+        )
+        .catch((e: unknown) => {
+          if (pgCode(e) === EXCLUSION_VIOLATION) {
+            throw new LedgerError(
+              'conflict',
+              `batch ${entry.id} overlaps the offsets of a batch already recorded for ${entry.topic}/${entry.partition}`,
+              'Take batches from the committed offsets and reuse pending batches instead of consuming again',
+            );
+          }
+          throw e;
+        });
+      if (inserted.rowCount === 0) {
+        const { rows } = await client.query<BatchDbRow>('SELECT * FROM batches WHERE id = $1', [entry.id]);
+        const old = rows[0]!;
+        if (
+          old.sha256 !== entry.sha256 ||
+          old.valid_count !== entry.validCount ||
+          old.consumed_count !== entry.consumedCount
+        ) {
+          throw new LedgerError(
+            'conflict',
+            `batch ${entry.id} is already recorded with sha256 ${old.sha256} (${old.valid_count} valid), now ${entry.sha256} (${entry.validCount} valid)`,
+            'A batch id names fixed offsets, so its content cannot change: investigate before deleting the ledger row',
+          );
+        }
+        return 'already-recorded';
+      }
+      try {
+        await client.query('INSERT INTO batch_samples (batch_id, sample_id) SELECT $1, unnest($2::text[])', [
+          entry.id,
+          sampleIds,
+        ]);
+      } catch (e) {
+        if (pgCode(e) === UNIQUE_VIOLATION) {
+          throw new LedgerError(
+            'conflict',
+            `batch ${entry.id} holds a sample that is already in another batch (${(e as { detail?: string }).detail ?? ''})`,
+            'Check samples against Ledger.samplesTakenElsewhere before snapshotting; duplicates belong in the dead-letter topic',
+          );
+        }
+        throw e;
+      }
+      return 'recorded';
+    });
+  }
+
+  async getBatch(id: string): Promise<BatchRow | undefined> {
+    const { rows } = await this.pool.query<BatchDbRow>('SELECT * FROM batches WHERE id = $1', [id]);
+    return rows[0] && toBatch(rows[0]);
+  }
+
+  /** Batches snapshotted but not yet used by a retrain, oldest offsets first. */
+  async pendingBatches(topic: string): Promise<BatchRow[]> {
+    const { rows } = await this.pool.query<BatchDbRow>(
+      `SELECT * FROM batches WHERE topic = $1 AND status = 'snapshotted' ORDER BY partition, start_offset`,
+      [topic],
+    );
+    return rows.map(toBatch);
+  }
+
+  async batchSampleIds(batchId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ sample_id: string }>(
+      'SELECT sample_id FROM batch_samples WHERE batch_id = $1 ORDER BY sample_id',
+      [batchId],
+    );
+    return rows.map((r) => r.sample_id);
+  }
+
+  /** Marks batches as used by a retrain cycle; repeating it for the same cycle is a no-op. */
+  async markBatchesUsed(batchIds: readonly string[], retrainCycleId: string): Promise<void> {
+    await withTransaction(this.pool, async (client) => {
+      await client.query(
+        `UPDATE batches SET status = 'used', used_at = now(), retrain_cycle_id = $2
+         WHERE id = ANY($1::text[]) AND status = 'snapshotted'`,
+        [batchIds, retrainCycleId],
+      );
+      const { rows } = await client.query<{ id: string; retrain_cycle_id: string | null }>(
+        'SELECT id, retrain_cycle_id FROM batches WHERE id = ANY($1::text[])',
+        [batchIds],
+      );
+      const found = new Map(rows.map((r) => [r.id, r.retrain_cycle_id]));
+      const missing = batchIds.filter((id) => !found.has(id));
+      if (missing.length) {
+        throw new LedgerError(
+          'not-found',
+          `batches ${missing.join(', ')} are not in the ledger`,
+          'Record each batch before using it',
+        );
+      }
+      const other = rows.filter((r) => r.retrain_cycle_id !== retrainCycleId);
+      if (other.length) {
+        throw new LedgerError(
+          'conflict',
+          `batch ${other[0]!.id} was already used by retrain cycle ${other[0]!.retrain_cycle_id}`,
+          'A batch trains one cycle only; take a new batch',
+        );
+      }
+    });
+  }
+
+  // --- retrain cycles and lineage ----------------------------------------------------------------
+
+  async recordRetrainCycle(c: RetrainCycle): Promise<'recorded' | 'already-recorded'> {
+    const r = await this.pool.query(
+      `INSERT INTO retrain_cycles (id, decision, reason, champion_before, champion_after, metrics)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+      [c.id, c.decision, c.reason, c.championBefore, c.championAfter, JSON.stringify(c.metrics)],
+    );
+    if (r.rowCount === 1) return 'recorded';
+    const old = await this.getRetrainCycle(c.id);
+    if (old?.decision !== c.decision || old.championAfter !== c.championAfter) {
+      throw new LedgerError(
+        'conflict',
+        `retrain cycle ${c.id} is already recorded as ${old?.decision} (champion ${old?.championAfter}), now ${c.decision} (champion ${c.championAfter})`,
+        'A cycle decides once; start a new workflow for a new decision',
+      );
+    }
+    return 'already-recorded';
+  }
+
+  async getRetrainCycle(id: string): Promise<RetrainCycle | undefined> {
+    const { rows } = await this.pool.query<{
+      id: string;
+      decision: RetrainCycle['decision'];
+      reason: string;
+      champion_before: string | null;
+      champion_after: string | null;
+      metrics: Record<string, unknown>;
+    }>('SELECT * FROM retrain_cycles WHERE id = $1', [id]);
+    const r = rows[0];
+    return (
+      r && {
+        id: r.id,
+        decision: r.decision,
+        reason: r.reason,
+        championBefore: r.champion_before,
+        championAfter: r.champion_after,
+        metrics: r.metrics,
+      }
+    );
+  }
+
+  async recordModelVersion(v: ModelVersion): Promise<'recorded' | 'already-recorded'> {
+    const r = await this.pool
+      .query(
+        `INSERT INTO model_lineage (version_id, parent_version_id, retrain_cycle_id, batch_ids, split_manifest_sha256)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (version_id) DO NOTHING`,
+        [v.versionId, v.parentVersionId, v.retrainCycleId, v.batchIds, v.splitManifestSha256],
+      )
+      .catch((e: unknown) => {
+        if (pgCode(e) === '23503') {
+          throw new LedgerError(
+            'not-found',
+            `model version ${v.versionId} names parent ${v.parentVersionId}, which is not in the lineage`,
+            'Record the parent version first',
+          );
+        }
+        throw e;
+      });
+    if (r.rowCount === 1) return 'recorded';
+    const old = await this.getModelVersion(v.versionId);
+    if (
+      old?.parentVersionId !== v.parentVersionId ||
+      old.splitManifestSha256 !== v.splitManifestSha256 ||
+      old.batchIds.join(',') !== v.batchIds.join(',')
+    ) {
+      throw new LedgerError(
+        'conflict',
+        `model version ${v.versionId} is already recorded with another parent, manifest or batches`,
+        'Version ids are unique; register the new model under a new version',
+      );
+    }
+    return 'already-recorded';
+  }
+
+  async getModelVersion(versionId: string): Promise<ModelVersion | undefined> {
+    return (await this.lineage(versionId))[0];
+  }
+
+  /** The version and its ancestors, newest first. */
+  async lineage(versionId: string): Promise<ModelVersion[]> {
+    const { rows } = await this.pool.query<{
+      version_id: string;
+      parent_version_id: string | null;
+      retrain_cycle_id: string | null;
+      batch_ids: string[];
+      split_manifest_sha256: string;
+    }>(
+      `WITH RECURSIVE chain AS (
+         SELECT m.*, 0 AS depth FROM model_lineage m WHERE version_id = $1
+         UNION ALL
+         SELECT p.*, c.depth + 1 FROM model_lineage p JOIN chain c ON p.version_id = c.parent_version_id
+       ) SELECT * FROM chain ORDER BY depth`,
+      [versionId],
+    );
+    return rows.map((r) => ({
+      versionId: r.version_id,
+      parentVersionId: r.parent_version_id,
+      retrainCycleId: r.retrain_cycle_id,
+      batchIds: r.batch_ids,
+      splitManifestSha256: r.split_manifest_sha256,
+    }));
+  }
+}
