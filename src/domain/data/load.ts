@@ -40,6 +40,11 @@ export function sourceOptions(cfg: MnistDataConfig, opts: MnistLoadOptions = {})
   };
 }
 
+/** Canonical file name → sha256 of its raw bytes. */
+export function canonicalChecksums(): Record<string, string> {
+  return Object.fromEntries(Object.values(MNIST_FILES).map((f) => [f.name, f.sha256]));
+}
+
 export async function loadMnist(cfg: MnistDataConfig, opts: MnistLoadOptions = {}): Promise<LoadedMnist> {
   const src = sourceOptions(cfg, opts);
   const ids = Object.keys(MNIST_FILES) as MnistFileId[];
@@ -64,7 +69,7 @@ export async function loadMnist(cfg: MnistDataConfig, opts: MnistLoadOptions = {
   return {
     train,
     test,
-    checksums: Object.fromEntries(ids.map((id) => [MNIST_FILES[id].name, MNIST_FILES[id].sha256])),
+    checksums: canonicalChecksums(),
     sources: Object.fromEntries(ids.map((id) => [MNIST_FILES[id].name, located[id]])),
   };
 }

@@ -7,7 +7,7 @@
  * flag) to replace it knowingly.
  */
 import { MnistDataError } from './errors';
-import { loadMnist, type MnistDataConfig, type MnistLoadOptions } from './load';
+import { canonicalChecksums, loadMnist, type MnistDataConfig, type MnistLoadOptions } from './load';
 import {
   buildManifest,
   manifestDifferences,
@@ -39,12 +39,12 @@ export interface PrepareOptions extends MnistLoadOptions {
 
 export async function prepareSplits(cfg: MnistDataConfig, opts: PrepareOptions = {}): Promise<PreparedData> {
   const { regenerate, ...loadOpts } = opts;
-  const mnist = await loadMnist(cfg, loadOpts);
   const manifestPath = splitManifestPath(cfg.paths.dataDir);
+  // The canonical checksums are what loadMnist verifies, so the manifest can be judged before the 55 MB load.
   const key = {
     seed: cfg.training.seed,
     sizes: { stream: cfg.data.streamSize, validation: cfg.data.validationSize },
-    sources: mnist.checksums,
+    sources: canonicalChecksums(),
   };
 
   let manifest = regenerate ? null : await readManifest(manifestPath);
@@ -60,7 +60,9 @@ export async function prepareSplits(cfg: MnistDataConfig, opts: PrepareOptions =
           'trained on the old split are then no longer comparable.',
       );
     }
-  } else {
+  }
+  const mnist = await loadMnist(cfg, loadOpts);
+  if (!manifest) {
     manifest = buildManifest(key, computeSplits(key.seed, mnist.train.count, mnist.test.count, key.sizes));
     await writeManifest(manifestPath, manifest);
   }
