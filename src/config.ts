@@ -144,6 +144,21 @@ export const SETTINGS = {
     '15000',
     'Longest time one bounded batch read waits for records.',
   ),
+  RETRAIN_LAG_THRESHOLD: setting(
+    positiveInt,
+    '1000',
+    'Consumer lag (unconsumed records) at which streaming new data starts a retrain.',
+  ),
+  PROMOTION_MIN_GAIN: setting(
+    z.coerce.number().min(0).max(1),
+    '0.001',
+    'Validation accuracy a challenger must gain over the champion to be promoted (0.001 = 0.1 point).',
+  ),
+  PROMOTION_TEST_TOLERANCE: setting(
+    fraction,
+    '0.005',
+    'Largest test accuracy drop (challenger vs champion) still allowed for a promotion.',
+  ),
   // Temporal
   TEMPORAL_ADDRESS: setting(hostPort, '127.0.0.1:7233', 'Temporal frontend (gRPC).'),
   TEMPORAL_NAMESPACE: setting(nonEmpty, 'default', 'Temporal namespace.'),
@@ -203,6 +218,11 @@ export const SETTINGS = {
   REPLAY_SHARE: setting(fraction, '0.5', 'Share of earlier training data mixed into each fine-tuning batch.'),
   OPTIMIZER: setting(z.enum(['adam', 'sgd', 'rmsprop']), 'adam', 'Optimizer of training and fine-tuning.'),
   FINE_TUNE_EPOCHS: setting(positiveInt, '2', 'Epochs of each fine-tuning run on new data plus replay.'),
+  TRAINING_CONCURRENCY: setting(
+    positiveInt,
+    '1',
+    'Training activities one training worker runs at once (each uses every core it gets).',
+  ),
   LOG_JSON: setting(bool, 'false', 'Log as JSON lines instead of text.'),
 } as const;
 
@@ -288,6 +308,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       retrainMinRecords: s.RETRAIN_MIN_RECORDS,
       retrainMaxRecords: s.RETRAIN_MAX_RECORDS,
       retrainMaxWaitMs: s.RETRAIN_MAX_WAIT_MS,
+      retrainLagThreshold: s.RETRAIN_LAG_THRESHOLD,
+    },
+    promotion: {
+      minGain: s.PROMOTION_MIN_GAIN,
+      testTolerance: s.PROMOTION_TEST_TOLERANCE,
     },
     temporal: {
       address: s.TEMPORAL_ADDRESS,
@@ -321,6 +346,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       replayShare: s.REPLAY_SHARE,
       optimizer: s.OPTIMIZER,
       fineTuneEpochs: s.FINE_TUNE_EPOCHS,
+      concurrency: s.TRAINING_CONCURRENCY,
     },
     logJson: s.LOG_JSON,
   });
