@@ -75,7 +75,13 @@ export function mlflowService(ctx: StackContext): Service {
           allowedHosts(endpoint.host, endpoint.port),
         ],
         // Through the environment, not argv: the password stays out of `ps` and of the log.
-        env: { ...process.env, MLFLOW_BACKEND_STORE_URI: backend },
+        env: {
+          ...process.env,
+          MLFLOW_BACKEND_STORE_URI: backend,
+          // The job runner (seven huey consumers) serves GenAI features we do not use; on a 2-core
+          // machine it costs startup time and memory for nothing.
+          MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
+        },
         logFile,
         cwd: dir,
       });
