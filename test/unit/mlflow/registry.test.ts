@@ -1,0 +1,90 @@
+import { MlflowClient } from '../../../src/adapters/mlflow/client';
+import { MlflowError } from '../../../src/adapters/mlflow/errors';
+import { FakeMlflow, mlflowError } from './fake-server';
+
+const mv = (status: string, extra: object = {}) => ({
+  model_version: {
+    name: 'mnist-cnn',
+    version: '4',
+    source: 'mlflow-artifacts:/1/r/artifacts/model',
+    run_id: 'r',
+    status,
+    ...extra,
+  },
+});
+
+describe('MlflowRegistry against a fake server', () => {
+  let fake: FakeMlflow;
+  let client: MlflowClient;
+  beforeEach(async () => {
+    fake = await new FakeMlflow().start();
+    client = new MlflowClient({ trackingUri: fake.url, requestTimeoutMs: 5000 });
+  });
+  afterEach(() => fake.stop());
+
+  it('registerModelVersion creates the version and polls until READY', async () => {
+    let polls = 0;
+    fake.handler = (q) => {
+      if (q.path.endsWith('/model-versions/search')) return { json: {} };
+      if (q.path.endsWith('/model-versions/create')) {
+        expect(q.json()).toMatchObject({
+          name: 'mnist-cnn',
+          run_id: 'r',
+          source: 'mlflow-artifacts:/1/r/artifacts/model',
+        });
+        return { json: mv('PENDING_REGISTRATION') };
+      }
+      return { json: mv(++polls < 3 ? 'PENDING_REGISTRATION' : 'READY') };
+    };
+    const r = await client.registry.registerModelVersion(
+      { name: 'mnist-cnn', runId: 'r', source: 'mlflow-artifacts:/1/r/artifacts/model' },
+      { pollMs: 10 },
+    );
+    expect(r.created).toBe(true);
+    expect(r.version.status).toBe('READY');
+    expect(polls).toBe(3);
+  });
+
+  it('registerModelVersion returns the version an earlier attempt registered from the same run and source', async () => {
+    fake.handler = (q) => {
+      if (q.path.endsWith('/model-versions/search')) {
+        expect(q.query.get('filter')).toBe("name = 'mnist-cnn' and run_id = 'r'");
+        return { json: { model_versions: [mv('READY').model_version] } };
+      }
+      if (q.path.endsWith('/model-versions/create')) throw new Error('must not create a second version');
+      return { json: mv('READY') };
+    };
+    const r = await client.registry.registerModelVersion({
+      name: 'mnist-cnn',
+      runId: 'r',
+      source: 'mlflow-artifacts:/1/r/artifacts/model',
+    });
+    expect(r).toMatchObject({ created: false, version: { version: '4' } });
+  });
+
+  it('waitUntilReady fails clearly on FAILED_REGISTRATION', async () => {
+    fake.handler = () => ({ json: mv('FAILED_REGISTRATION', { status_message: 'copy failed' }) });
+    const e = (await client.registry
+      .waitUntilReady('mnist-cnn', '4')
+      .catch((x: unknown) => x)) as MlflowError;
+    expect(e).toBeInstanceOf(MlflowError);
+    expect(e.message).toMatch(/mnist-cnn\/4 failed registration: copy failed/);
+  });
+
+  it('getModelVersionByAlias answers undefined for an unset alias; other errors still throw', async () => {
+    fake.handler = () =>
+      mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', 'Registered model alias champion not found.');
+    await expect(client.registry.getModelVersionByAlias('mnist-cnn', 'champion')).resolves.toBeUndefined();
+    fake.handler = () => mlflowError(403, 'PERMISSION_DENIED', 'no');
+    await expect(client.registry.getModelVersionByAlias('mnist-cnn', 'champion')).rejects.toMatchObject({
+      status: 403,
+    });
+  });
+
+  it('deleteAlias sends DELETE with a JSON body, as MLflow reads it', async () => {
+    await client.registry.deleteAlias('mnist-cnn', 'challenger');
+    const [q] = fake.requests;
+    expect(q!.method).toBe('DELETE');
+    expect(q!.json()).toEqual({ name: 'mnist-cnn', alias: 'challenger' });
+  });
+});
