@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { echoActivities, echoWorkflow } from '../fixtures/echo-workflow';
 
 const cfg = loadConfig();
+Runtime.install({ logger: new DefaultLogger('WARN') });
 
 describe('Temporal dev server', () => {
   it('runs a workflow and its activity on a real worker', async () => {
