@@ -25,6 +25,14 @@ function toTags(tags: Readonly<Record<string, string>> | undefined): KeyValue[] 
   return Object.entries(tags ?? {}).map(([key, value]) => ({ key, value }));
 }
 
+/**
+ * MLflow 3.x answers an unset alias with 400 INVALID_PARAMETER_VALUE ("Registered model alias champion not
+ * found."), not RESOURCE_DOES_NOT_EXIST, so only the message tells it apart from a malformed request.
+ */
+function isUnsetAlias(err: MlflowError): boolean {
+  return err.errorCode === 'INVALID_PARAMETER_VALUE' && /alias .* not found/i.test(err.serverMessage);
+}
+
 export class MlflowRegistry {
   constructor(private readonly http: MlflowHttp) {}
 
@@ -62,6 +70,11 @@ export class MlflowRegistry {
       if (!winner) throw err;
       return winner;
     }
+  }
+
+  /** Deletes the model with all its versions and aliases. */
+  async deleteRegisteredModel(name: string): Promise<void> {
+    await this.http.json('DELETE', `${API}/registered-models/delete`, { json: { name } });
   }
 
   async createModelVersion(input: CreateModelVersionInput): Promise<ModelVersion> {
@@ -165,7 +178,7 @@ export class MlflowRegistry {
       );
       return r.model_version;
     } catch (err) {
-      if (err instanceof MlflowError && err.isNotFound) return undefined;
+      if (err instanceof MlflowError && (err.isNotFound || isUnsetAlias(err))) return undefined;
       throw err;
     }
   }

@@ -126,6 +126,11 @@ export class MlflowTracking {
     return existing;
   }
 
+  /** Soft delete: the name stays taken until `mlflow gc` purges it (see getOrCreateExperiment). */
+  async deleteExperiment(experimentId: string): Promise<void> {
+    await this.http.json('POST', `${API}/experiments/delete`, { json: { experiment_id: experimentId } });
+  }
+
   async createRun(input: CreateRunInput): Promise<Run> {
     const tags = input.tags ?? {};
     toWireEntities({ tags }); // same key/value rules as log-batch: fail before anything is created

@@ -71,10 +71,19 @@ describe('MlflowRegistry against a fake server', () => {
     expect(e.message).toMatch(/mnist-cnn\/4 failed registration: copy failed/);
   });
 
-  it('getModelVersionByAlias answers undefined for an unset alias; other errors still throw', async () => {
+  it('getModelVersionByAlias answers undefined for an unset alias or model; other errors still throw', async () => {
+    // What MLflow 3.17 really answers for an unset alias on an existing model.
     fake.handler = () =>
-      mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', 'Registered model alias champion not found.');
+      mlflowError(400, 'INVALID_PARAMETER_VALUE', 'Registered model alias champion not found.');
     await expect(client.registry.getModelVersionByAlias('mnist-cnn', 'champion')).resolves.toBeUndefined();
+    fake.handler = () =>
+      mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', 'Registered Model with name=mnist-cnn not found');
+    await expect(client.registry.getModelVersionByAlias('mnist-cnn', 'champion')).resolves.toBeUndefined();
+    fake.handler = () =>
+      mlflowError(400, 'INVALID_PARAMETER_VALUE', "Missing value for required parameter 'alias'.");
+    await expect(client.registry.getModelVersionByAlias('mnist-cnn', '')).rejects.toMatchObject({
+      status: 400,
+    });
     fake.handler = () => mlflowError(403, 'PERMISSION_DENIED', 'no');
     await expect(client.registry.getModelVersionByAlias('mnist-cnn', 'champion')).rejects.toMatchObject({
       status: 403,
