@@ -16,9 +16,14 @@ fi
 # Install scripts stay off: tfjs-node's own script downloads libtensorflow from a host that an air-gapped
 # machine cannot reach; scripts/provision-tensorflow.sh provides it from PyPI instead.
 stamp=node_modules/.setup-stamp
-if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+if [ ! -d node_modules ]; then
   say "installing Node dependencies (npm ci)"
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+elif [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  # Incremental: npm ci would delete node_modules under processes that are using it.
+  say "updating Node dependencies (npm install)"
+  npm install --ignore-scripts --no-audit --no-fund --loglevel=error
   touch "$stamp"
 fi
 
