@@ -279,16 +279,17 @@ export class ModelStore {
   }
 
   private async appendHistory(entry: Promotion): Promise<void> {
-    // A torn line from an earlier crash must not swallow this one.
     const text = await this.fs.readFile(this.historyFile, 'utf8').catch(() => '');
-    const line = (text && !text.endsWith('\n') ? '\n' : '') + JSON.stringify(entry) + '\n';
     await this.guard(
       'append to',
       this.historyFile,
       async () => {
         const handle = await this.fs.open(this.historyFile, 'a');
         try {
-          await handle.write(line);
+          // A torn line from a crash mid-append is cut off, so that the file stays valid JSON lines.
+          if (!text.endsWith('\n'))
+            await handle.truncate(Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
+          await handle.write(JSON.stringify(entry) + '\n');
           await handle.sync();
         } finally {
           await handle.close();
