@@ -87,8 +87,8 @@ describe('train', () => {
     const result = await train(tf, resumed, small, { hyper, initialEpoch: 1 });
     expect(result.history.map((h) => h.epoch)).toEqual([1]);
 
-    const a = straight.getWeights().map((w) => w.dataSync());
-    const b = resumed.getWeights().map((w) => w.dataSync());
+    const a = straight.getWeights().map((w) => Array.from(w.dataSync()));
+    const b = resumed.getWeights().map((w) => Array.from(w.dataSync()));
     a.forEach((w, i) => {
       const maxDiff = w.reduce((m, v, j) => Math.max(m, Math.abs(v - b[i]![j]!)), 0);
       expect(maxDiff).toBeLessThan(1e-4);
