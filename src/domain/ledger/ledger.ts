@@ -208,6 +208,28 @@ export class Ledger {
     return rows.map((r) => r.sample_id);
   }
 
+  /** partition → offset after the last batch used for training: where the group must resume. */
+  async nextOffsets(topic: string): Promise<Record<number, string>> {
+    const { rows } = await this.pool.query<{ partition: number; next: string }>(
+      `SELECT partition, (max(end_offset) + 1)::text AS next FROM batches
+       WHERE topic = $1 AND status = 'used' GROUP BY partition`,
+      [topic],
+    );
+    return Object.fromEntries(rows.map((r) => [r.partition, r.next]));
+  }
+
+  /** Where the snapshot now lives (it moves to used_for_training after training). */
+  async setBatchFile(batchId: string, filePath: string): Promise<void> {
+    const r = await this.pool.query('UPDATE batches SET file_path = $2 WHERE id = $1', [batchId, filePath]);
+    if (r.rowCount === 0) {
+      throw new LedgerError(
+        'not-found',
+        `batch ${batchId} is not in the ledger`,
+        'Record the batch before moving its file',
+      );
+    }
+  }
+
   /** Marks batches as used by a retrain cycle; repeating it for the same cycle is a no-op. */
   async markBatchesUsed(batchIds: readonly string[], retrainCycleId: string): Promise<void> {
     await withTransaction(this.pool, async (client) => {

@@ -1,0 +1,110 @@
+/**
+ * The two halves of a training batch's life, for the retrain workflow's activities:
+ * takeBatches (bounded read → triage → snapshot → dead letters → ledger) before training, and
+ * finishBatches (ledger "used" → move snapshot → commit offsets) after it. The ledger is the source
+ * of truth; Kafka's committed offsets only ever catch up with it, so every step can be retried.
+ */
+import type { Kafka } from 'kafkajs';
+import { consumeBounded } from '../../adapters/kafka/bounded-consumer';
+import { commitBatch } from '../../adapters/kafka/offsets';
+import { openProducer } from '../../adapters/kafka/producer';
+import type { Ledger } from '../ledger/ledger';
+import type { BatchEntry } from '../ledger/types';
+import { batchId, markSnapshotUsed, writeBatchSnapshot } from './batch-snapshot';
+import { toDeadLetter } from './dead-letter';
+import type { RawRecord } from './record';
+import { candidateIds, triageBatch } from './triage';
+
+export interface StreamTopics {
+  readonly topic: string;
+  readonly deadLetterTopic: string;
+  readonly groupId: string;
+}
+
+export interface TakeOptions extends StreamTopics {
+  readonly dataDir: string;
+  readonly maxRecords: number;
+  readonly maxWaitMs: number;
+  readonly maxRecordBytes: number;
+}
+
+export interface TakenBatches {
+  readonly batches: BatchEntry[];
+  /** True when these are batches an earlier, unfinished cycle had already taken. */
+  readonly reused: boolean;
+  readonly consumed: number;
+  readonly deadLettered: number;
+}
+
+/**
+ * Batches to train on next. Pending batches (snapshotted, not yet used) come back first, so a retried
+ * cycle trains on the very same data; only when none are pending is the stream read.
+ */
+export async function takeBatches(kafka: Kafka, ledger: Ledger, opts: TakeOptions): Promise<TakenBatches> {
+  const pending = await ledger.pendingBatches(opts.topic);
+  if (pending.length) return { batches: pending, reused: true, consumed: 0, deadLettered: 0 };
+
+  // Used batches whose commit was lost: move the group past them before reading again.
+  await commitBatch(kafka, opts.groupId, opts.topic, await ledger.nextOffsets(opts.topic));
+
+  const records = await consumeBounded(kafka, opts);
+  const byPartition = new Map<number, RawRecord[]>();
+  for (const r of records) {
+    const list = byPartition.get(r.partition) ?? [];
+    list.push(r);
+    byPartition.set(r.partition, list);
+  }
+  const limits = { maxRecordBytes: opts.maxRecordBytes };
+  const batches: BatchEntry[] = [];
+  let deadLettered = 0;
+  const producer = await openProducer(kafka);
+  try {
+    for (const [partition, list] of [...byPartition].sort(([a], [b]) => a - b)) {
+      const id = batchId(opts.topic, partition, list[0]!.offset, list[list.length - 1]!.offset);
+      const taken = await ledger.samplesTakenElsewhere(candidateIds(list, limits), id);
+      const { valid, poison } = triageBatch(list, taken, limits);
+      const snap = await writeBatchSnapshot(
+        opts.dataDir,
+        id,
+        valid.map((v) => v.sample),
+      );
+      await producer.send(
+        opts.deadLetterTopic,
+        poison.map((p) => toDeadLetter(p, opts.topic)),
+      );
+      const entry: BatchEntry = {
+        id,
+        topic: opts.topic,
+        partition,
+        startOffset: list[0]!.offset,
+        endOffset: list[list.length - 1]!.offset,
+        filePath: snap.file,
+        sha256: snap.sha256,
+        consumedCount: list.length,
+        validCount: valid.length,
+        deadLetteredCount: poison.length,
+      };
+      await ledger.recordBatch(
+        entry,
+        valid.map((v) => v.sample.id),
+      );
+      batches.push(entry);
+      deadLettered += poison.length;
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return { batches, reused: false, consumed: records.length, deadLettered };
+}
+
+/** After training used the batches: ledger first, then files, then Kafka offsets (each idempotent). */
+export async function finishBatches(
+  kafka: Kafka,
+  ledger: Ledger,
+  opts: StreamTopics & { readonly dataDir: string; readonly retrainCycleId: string },
+  batchIds: readonly string[],
+): Promise<Record<number, string>> {
+  await ledger.markBatchesUsed(batchIds, opts.retrainCycleId);
+  for (const id of batchIds) await ledger.setBatchFile(id, await markSnapshotUsed(opts.dataDir, id));
+  return commitBatch(kafka, opts.groupId, opts.topic, await ledger.nextOffsets(opts.topic));
+}
