@@ -35,6 +35,13 @@ const httpUrlList = z
   .transform((us) => us.map((u) => (u.endsWith('/') ? u : `${u}/`)));
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const dir = nonEmpty.transform((p) => path.resolve(REPO_ROOT, p));
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** A schedule interval such as 30s, 15m, 1h or 1d, in milliseconds. */
+const interval = z
+  .string()
+  .trim()
+  .regex(/^[1-9]\d*[smhd]$/, 'expected a whole number and a unit s, m, h or d, e.g. 30s, 15m, 1h, 1d')
+  .transform((v) => Number(v.slice(0, -1)) * UNIT_MS[v.slice(-1) as keyof typeof UNIT_MS]);
 
 interface Setting<S extends z.ZodTypeAny, D extends string | undefined = string | undefined> {
   schema: S;
@@ -159,6 +166,24 @@ export const SETTINGS = {
     '0.005',
     'Largest test accuracy drop (challenger vs champion) still allowed for a promotion.',
   ),
+  // Schedules
+  STREAM_INTERVAL: setting(
+    interval,
+    '1h',
+    'How often the stream schedule publishes STREAM_BATCH_SIZE new samples.',
+  ),
+  STREAM_BATCH_SIZE: setting(positiveInt, '500', 'Samples each scheduled stream run publishes.'),
+  RETRAIN_INTERVAL: setting(interval, '1d', 'How often the retrain schedule starts a retrain cycle.'),
+  LAG_CHECK_INTERVAL: setting(
+    interval,
+    '1m',
+    'How often the lag-trigger schedule checks whether the consumer lag reached RETRAIN_LAG_THRESHOLD.',
+  ),
+  // Demo (`npm run demo`): small enough to finish in minutes on two cores
+  DEMO_EPOCHS: setting(positiveInt, '1', 'Epochs of the demo bootstrap (EPOCHS stays the real default).'),
+  DEMO_STREAM_COUNT: setting(positiveInt, '500', 'Samples the demo streams before its retrain.'),
+  DEMO_STREAM_INTERVAL: setting(interval, '10m', 'Stream schedule interval the demo leaves in place.'),
+  DEMO_RETRAIN_INTERVAL: setting(interval, '1h', 'Retrain schedule interval the demo leaves in place.'),
   // Temporal
   TEMPORAL_ADDRESS: setting(hostPort, '127.0.0.1:7233', 'Temporal frontend (gRPC).'),
   TEMPORAL_NAMESPACE: setting(nonEmpty, 'default', 'Temporal namespace.'),
@@ -313,6 +338,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     promotion: {
       minGain: s.PROMOTION_MIN_GAIN,
       testTolerance: s.PROMOTION_TEST_TOLERANCE,
+    },
+    schedules: {
+      streamIntervalMs: s.STREAM_INTERVAL,
+      streamBatchSize: s.STREAM_BATCH_SIZE,
+      retrainIntervalMs: s.RETRAIN_INTERVAL,
+      lagCheckIntervalMs: s.LAG_CHECK_INTERVAL,
+    },
+    demo: {
+      epochs: s.DEMO_EPOCHS,
+      streamCount: s.DEMO_STREAM_COUNT,
+      streamIntervalMs: s.DEMO_STREAM_INTERVAL,
+      retrainIntervalMs: s.DEMO_RETRAIN_INTERVAL,
     },
     temporal: {
       address: s.TEMPORAL_ADDRESS,
