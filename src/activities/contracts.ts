@@ -1,0 +1,176 @@
+/**
+ * What the workflows may ask of activities, as plain serialisable types. Workflows import these types only
+ * (`import type`), so they neither pull domain code into the workflow bundle nor break when a domain
+ * module changes shape; the real activities and the test fakes both implement them.
+ */
+import type { EpochRecord, Score, SplitScores, TrainingProgress } from '../shared';
+
+/** The configuration a workflow decides with, read once per run by an activity so replays see the same. */
+export interface PipelineSettings {
+  readonly trainingTaskQueue: string;
+  readonly epochs: number;
+  readonly fineTuneEpochs: number;
+  readonly batch: { readonly minRecords: number; readonly maxRecords: number; readonly maxWaitMs: number };
+  readonly lagThreshold: number;
+  readonly promotion: { readonly minGain: number; readonly testTolerance: number };
+}
+
+export interface DataSummary {
+  /** Split manifest id (sha256): the data lineage of every model trained from it. */
+  readonly manifestId: string;
+  readonly counts: {
+    readonly train: number;
+    readonly validation: number;
+    readonly test: number;
+    readonly stream: number;
+  };
+  readonly manifestWritten: boolean;
+}
+
+export interface ChampionSummary {
+  readonly versionId: string;
+  /** Folder holding model.json + weights.bin. */
+  readonly path: string;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly batchIds: readonly string[];
+}
+
+/** A model a training activity saved outside the store, waiting to be evaluated / stored. */
+export interface StagedModel {
+  readonly dir: string;
+  readonly epochs: readonly EpochRecord[];
+  /** Epoch the final attempt started at (0 unless it resumed from a checkpoint). */
+  readonly resumedFromEpoch: number;
+  readonly hyperparameters: Readonly<Record<string, number | string>>;
+  /** Fine-tuning only: how many new and replayed samples were trained on. */
+  readonly mix?: { readonly newCount: number; readonly replayCount: number };
+}
+
+export interface TrainInitialInput {
+  /** Names the checkpoint and staging folders; stable across retries of one workflow run. */
+  readonly key: string;
+  readonly epochs: number;
+}
+
+export interface FineTuneInput {
+  readonly key: string;
+  readonly championDir: string;
+  readonly batchFile: string;
+  readonly epochs: number;
+}
+
+export interface EvaluateInput {
+  readonly modelDir: string;
+}
+
+export interface EvaluateOnBatchInput extends EvaluateInput {
+  readonly batchFile: string;
+}
+
+export interface StoreVersionInput {
+  readonly versionId: string;
+  readonly stagedDir: string;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly hyperparameters: Readonly<Record<string, number | string>>;
+  readonly parentVersionId: string | null;
+  readonly batchIds: readonly string[];
+  readonly manifestId: string | null;
+  readonly retrainCycleId: string | null;
+}
+
+export interface PublishInput {
+  readonly count: number;
+  readonly replay: boolean;
+}
+
+export interface PublishResult {
+  readonly published: number;
+  readonly skipped: number;
+  readonly remaining: number;
+}
+
+export interface TakeBatchInput {
+  readonly minRecords: number;
+  readonly maxRecords: number;
+  readonly maxWaitMs: number;
+}
+
+export type TakeBatchResult =
+  | { readonly status: 'too-few'; readonly available: number }
+  | {
+      readonly status: 'taken';
+      readonly batchId: string;
+      readonly file: string;
+      readonly consumed: number;
+      readonly valid: number;
+      readonly deadLettered: number;
+      /** True when the ledger already held this batch (an earlier attempt or run took it). */
+      readonly resumed: boolean;
+    };
+
+export interface RunLogInput {
+  /** Idempotency key: a retried activity finds the run it created before. */
+  readonly key: string;
+  readonly kind: 'bootstrap' | 'retrain';
+  readonly runName: string;
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+  readonly epochs: readonly EpochRecord[];
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Model folder to upload as the run's artifact and register; unset for a skipped cycle. */
+  readonly modelDir?: string;
+  /** Point the registry alias `champion` at the registered version. */
+  readonly makeChampion: boolean;
+}
+
+export interface RunLogResult {
+  readonly runId: string;
+  readonly registeredVersion?: string;
+}
+
+export interface CycleRecord {
+  readonly cycleId: string;
+  readonly decision: 'promoted' | 'rejected' | 'skipped';
+  readonly reason: string;
+  readonly championBefore: string | null;
+  readonly championAfter: string | null;
+  readonly metrics: Readonly<Record<string, number | string>>;
+}
+
+/** Activities of the IO task queue: data, Kafka, MLflow, PostgreSQL and the model store. */
+export interface IoActivities {
+  readSettings(): Promise<PipelineSettings>;
+  prepareData(): Promise<DataSummary>;
+  getChampion(): Promise<ChampionSummary | null>;
+  storeModelVersion(input: StoreVersionInput): Promise<{ versionId: string; path: string; created: boolean }>;
+  promoteModel(input: { versionId: string }): Promise<{ previousVersionId: string | null; changed: boolean }>;
+  publishStreamSamples(input: PublishInput): Promise<PublishResult>;
+  consumerLag(): Promise<{ lag: number }>;
+  /** Consume, validate, dead-letter, snapshot and record a batch, or resume the one the ledger holds. */
+  takeBatch(input: TakeBatchInput): Promise<TakeBatchResult>;
+  logRun(input: RunLogInput): Promise<RunLogResult>;
+  recordCycle(input: CycleRecord): Promise<void>;
+  /** Moves the snapshot to used_for_training and marks the batch used by the cycle. */
+  markBatchUsed(input: { batchId: string; cycleId: string }): Promise<void>;
+  /** Commits the consumer group's offsets past the batch; only after markBatchUsed. */
+  commitBatchOffsets(input: { batchId: string }): Promise<void>;
+  /** Drops staging and checkpoint folders of a finished run. */
+  cleanUpRun(input: { key: string }): Promise<void>;
+}
+
+/** Activities of the training task queue (one per TRAINING_DEVICE). */
+export interface TrainingActivities {
+  trainInitialModel(input: TrainInitialInput): Promise<StagedModel>;
+  fineTuneChallenger(input: FineTuneInput): Promise<StagedModel>;
+  evaluateOnSplits(input: EvaluateInput): Promise<SplitScores>;
+  evaluateOnBatch(input: EvaluateOnBatchInput): Promise<Score>;
+}
+
+/** Heartbeat details of a training activity: what a retry resumes from. */
+export interface TrainingHeartbeat {
+  readonly progress: TrainingProgress;
+  /** Epochs completed and checkpointed; the next attempt starts at this epoch. */
+  readonly epochsCompleted: number;
+  /** Folder of the checkpoint saved after the last completed epoch. */
+  readonly checkpointDir?: string;
+}

@@ -1,0 +1,78 @@
+/**
+ * Activity stubs with explicit timeouts and retry policies, one group per kind of work. Infrastructure
+ * (Kafka, MLflow, PostgreSQL) may be briefly down: those retry with backoff for minutes. Bad input or
+ * bad config never becomes good on retry: NON_RETRYABLE types fail at once.
+ */
+import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import type { IoActivities, TrainingActivities } from '../activities/contracts';
+import { NON_RETRYABLE } from './errors';
+
+const infraRetry: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 10,
+  nonRetryableErrorTypes: NON_RETRYABLE,
+};
+
+// No taskQueue: IO activities run on the workflow's own queue, which is TASK_QUEUES.io in production
+// (the IO worker hosts the workflows) and a private queue in tests.
+const io = (options: Omit<ActivityOptions, 'taskQueue' | 'retry'>, retry = infraRetry) =>
+  proxyActivities<IoActivities>({ retry, ...options });
+
+const quick = io({ startToCloseTimeout: '1 minute' });
+const data = io(
+  { startToCloseTimeout: '20 minutes' },
+  // Downloading MNIST can fail on every mirror; a few tries, then a clear failure.
+  { ...infraRetry, maximumAttempts: 4 },
+);
+const stream = io({ startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' });
+const mlflow = io({ startToCloseTimeout: '10 minutes' });
+
+/** The IO activities, each with the policy of its kind. */
+export const ioActivities: IoActivities = {
+  readSettings: quick.readSettings,
+  prepareData: data.prepareData,
+  getChampion: quick.getChampion,
+  storeModelVersion: quick.storeModelVersion,
+  promoteModel: quick.promoteModel,
+  publishStreamSamples: stream.publishStreamSamples,
+  consumerLag: quick.consumerLag,
+  takeBatch: stream.takeBatch,
+  logRun: mlflow.logRun,
+  recordCycle: quick.recordCycle,
+  markBatchUsed: quick.markBatchUsed,
+  commitBatchOffsets: quick.commitBatchOffsets,
+  cleanUpRun: quick.cleanUpRun,
+};
+
+/**
+ * Training activities on the training queue of the configured device. They heartbeat every batch, so a
+ * dead worker is noticed within heartbeatTimeout; the retry resumes from the last checkpointed epoch.
+ */
+export function trainingActivities(taskQueue: string): TrainingActivities {
+  const retry: RetryPolicy = {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  };
+  const train = proxyActivities<TrainingActivities>({
+    taskQueue,
+    startToCloseTimeout: '4 hours',
+    heartbeatTimeout: '2 minutes',
+    retry,
+  });
+  const evaluate = proxyActivities<TrainingActivities>({
+    taskQueue,
+    startToCloseTimeout: '30 minutes',
+    retry,
+  });
+  return {
+    trainInitialModel: train.trainInitialModel,
+    fineTuneChallenger: train.fineTuneChallenger,
+    evaluateOnSplits: evaluate.evaluateOnSplits,
+    evaluateOnBatch: evaluate.evaluateOnBatch,
+  };
+}

@@ -1,0 +1,219 @@
+import type { PipelineSettings } from '../activities/contracts';
+import type { RetrainInput, RetrainResult, SplitScores } from '../shared';
+import { ioActivities as io, trainingActivities } from './activity-options';
+import { invalidInput } from './errors';
+import { scoreMetrics, splitMetrics } from './metrics';
+import { trackProgress } from './progress';
+import { decidePromotion } from './promotion-rule';
+import { newVersionId, runKey } from './run-keys';
+
+function withOverrides(s: PipelineSettings, input: RetrainInput): PipelineSettings {
+  const out: PipelineSettings = {
+    ...s,
+    fineTuneEpochs: input.fineTuneEpochs ?? s.fineTuneEpochs,
+    batch: {
+      minRecords: input.minRecords ?? s.batch.minRecords,
+      maxRecords: input.maxRecords ?? s.batch.maxRecords,
+      maxWaitMs: input.maxWaitMs ?? s.batch.maxWaitMs,
+    },
+    promotion: {
+      minGain: input.promotionMinGain ?? s.promotion.minGain,
+      testTolerance: input.promotionTestTolerance ?? s.promotion.testTolerance,
+    },
+  };
+  const { minRecords, maxRecords, maxWaitMs } = out.batch;
+  if (!(
+    Number.isInteger(minRecords) &&
+    minRecords > 0 &&
+    Number.isInteger(maxRecords) &&
+    maxRecords >= minRecords
+  )) {
+    throw invalidInput(
+      `batch bounds must be integers with 0 < minRecords ≤ maxRecords, got ${minRecords}..${maxRecords}`,
+    );
+  }
+  if (!(maxWaitMs > 0)) throw invalidInput(`maxWaitMs must be positive, got ${maxWaitMs}`);
+  if (!(Number.isInteger(out.fineTuneEpochs) && out.fineTuneEpochs > 0)) {
+    throw invalidInput(`fineTuneEpochs must be a positive integer, got ${out.fineTuneEpochs}`);
+  }
+  return out;
+}
+
+/**
+ * One continuous-training cycle. Order matters: the batch is frozen (snapshot + ledger) before anything
+ * trains on it, and the Kafka offsets are committed last, after the ledger marks the batch used; a crash
+ * anywhere before that leaves the batch pending, and the next run resumes it instead of taking new data.
+ */
+export async function retrainWorkflow(input: RetrainInput = {}): Promise<RetrainResult> {
+  const progress = trackProgress('retrain');
+  const cycleId = runKey();
+  progress.stage('reading settings');
+  const settings = withOverrides(await io.readSettings(), input);
+  const training = trainingActivities(settings.trainingTaskQueue);
+
+  progress.stage('checking champion');
+  const champion = await io.getChampion();
+  const noCounts = { consumed: 0, valid: 0, deadLettered: 0 };
+  if (!champion) {
+    const reason = 'skipped: no champion yet (run bootstrap first)';
+    await io.recordCycle({
+      cycleId,
+      decision: 'skipped',
+      reason,
+      championBefore: null,
+      championAfter: null,
+      metrics: {},
+    });
+    progress.stage(reason);
+    return {
+      cycleId,
+      decision: 'skipped',
+      reason,
+      counts: noCounts,
+      championBefore: null,
+      championAfter: null,
+    };
+  }
+
+  // (1)-(3) consume a bounded batch (no commit), dead-letter invalid records, snapshot + ledger.
+  progress.stage('taking batch');
+  const batch = await io.takeBatch(settings.batch);
+  if (batch.status === 'too-few') {
+    const reason = `skipped: not enough new data (${batch.available} records, need ${settings.batch.minRecords})`;
+    progress.count('available', batch.available);
+    await io.recordCycle({
+      cycleId,
+      decision: 'skipped',
+      reason,
+      championBefore: champion.versionId,
+      championAfter: champion.versionId,
+      metrics: { available: batch.available },
+    });
+    progress.stage(reason);
+    return {
+      cycleId,
+      decision: 'skipped',
+      reason,
+      counts: { ...noCounts, consumed: batch.available },
+      championBefore: champion.versionId,
+      championAfter: champion.versionId,
+    };
+  }
+  const counts = { consumed: batch.consumed, valid: batch.valid, deadLettered: batch.deadLettered };
+  progress.count('consumed', counts.consumed);
+  progress.count('valid', counts.valid);
+  progress.count('deadLettered', counts.deadLettered);
+
+  // (4) Prequential accuracy: the champion on data it has never seen, before training on it.
+  progress.stage('evaluating champion on the new batch');
+  const prequential = await training.evaluateOnBatch({ modelDir: champion.path, batchFile: batch.file });
+
+  // (5) Challenger: the champion fine-tuned on the batch plus replay.
+  progress.stage('fine-tuning challenger');
+  const staged = await training.fineTuneChallenger({
+    key: cycleId,
+    championDir: champion.path,
+    batchFile: batch.file,
+    epochs: settings.fineTuneEpochs,
+  });
+
+  // (6) Champion and challenger on the same validation and test sets; promote by the rule.
+  progress.stage('evaluating champion and challenger');
+  const championScores: SplitScores = await training.evaluateOnSplits({ modelDir: champion.path });
+  const challengerScores: SplitScores = await training.evaluateOnSplits({ modelDir: staged.dir });
+  const verdict = decidePromotion(championScores, challengerScores, settings.promotion);
+  const metrics = {
+    ...scoreMetrics('prequential', prequential),
+    ...splitMetrics('champion_', championScores),
+    ...splitMetrics('challenger_', challengerScores),
+    validation_gain: verdict.validationGain,
+    test_drop: verdict.testDrop,
+  };
+
+  let championAfter = champion.versionId;
+  let newVersion: string | undefined;
+  if (verdict.promote) {
+    progress.stage('promoting challenger');
+    newVersion = newVersionId();
+    await io.storeModelVersion({
+      versionId: newVersion,
+      stagedDir: staged.dir,
+      metrics: splitMetrics('', challengerScores),
+      hyperparameters: staged.hyperparameters,
+      parentVersionId: champion.versionId,
+      batchIds: [...champion.batchIds, batch.batchId],
+      manifestId: null,
+      retrainCycleId: cycleId,
+    });
+    // The store keeps every version in its archive: the old champion stays there, only the pointer moves.
+    await io.promoteModel({ versionId: newVersion });
+    championAfter = newVersion;
+  }
+  const decision = verdict.promote ? 'promoted' : 'rejected';
+
+  // (7) One MLflow run per cycle, promoted or not; the registry alias moves only on promotion.
+  progress.stage('logging to MLflow');
+  const run = await io.logRun({
+    key: cycleId,
+    kind: 'retrain',
+    runName: `retrain ${batch.batchId}`,
+    params: {
+      ...staged.hyperparameters,
+      batch_id: batch.batchId,
+      parent_version_id: champion.versionId,
+      new_samples: staged.mix?.newCount ?? counts.valid,
+      replay_samples: staged.mix?.replayCount ?? 0,
+      promotion_min_gain: settings.promotion.minGain,
+      promotion_test_tolerance: settings.promotion.testTolerance,
+    },
+    epochs: staged.epochs,
+    metrics: {
+      ...metrics,
+      consumed: counts.consumed,
+      valid: counts.valid,
+      dead_lettered: counts.deadLettered,
+    },
+    tags: {
+      decision,
+      reason: verdict.reason,
+      champion_before: champion.versionId,
+      champion_after: championAfter,
+      ...(newVersion ? { model_version_id: newVersion } : {}),
+    },
+    modelDir: staged.dir,
+    makeChampion: verdict.promote,
+  });
+
+  progress.stage('recording cycle');
+  await io.recordCycle({
+    cycleId,
+    decision,
+    reason: verdict.reason,
+    championBefore: champion.versionId,
+    championAfter,
+    metrics: { ...metrics, mlflow_run_id: run.runId, batch_id: batch.batchId },
+  });
+
+  // (8) Batch file moved and marked used, and only then the offsets committed.
+  progress.stage('marking batch used');
+  await io.markBatchUsed({ batchId: batch.batchId, cycleId });
+  progress.stage('committing offsets');
+  await io.commitBatchOffsets({ batchId: batch.batchId });
+  await io.cleanUpRun({ key: cycleId });
+
+  progress.stage(`done: ${decision}`);
+  return {
+    cycleId,
+    decision,
+    reason: verdict.reason,
+    batchId: batch.batchId,
+    counts,
+    championBefore: champion.versionId,
+    championAfter,
+    prequentialAccuracy: prequential.accuracy,
+    champion: championScores,
+    challenger: challengerScores,
+    mlflowRunId: run.runId,
+    resumedBatch: batch.resumed,
+  };
+}
