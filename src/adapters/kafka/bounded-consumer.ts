@@ -26,6 +26,7 @@ export async function consumeBounded(kafka: Kafka, read: BoundedRead): Promise<R
 
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
   const records: RawRecord[] = [];
+  const lastOffset = new Map<number, bigint>();
   let timer: NodeJS.Timeout | undefined;
   try {
     await consumer.connect();
@@ -37,10 +38,14 @@ export async function consumeBounded(kafka: Kafka, read: BoundedRead): Promise<R
         .run({
           autoCommit: false,
           eachBatchAutoResolve: false,
-          eachBatch: async ({ batch }) => {
+          eachBatch: async ({ batch, resolveOffset }) => {
             // Once full, later fetches are ignored: per partition the kept records stay a contiguous prefix.
             for (const m of batch.messages) {
               if (records.length >= target) break;
+              // A refetch after a rebalance may repeat offsets: keep each (partition, offset) once.
+              const last = lastOffset.get(batch.partition);
+              if (last !== undefined && BigInt(m.offset) <= last) continue;
+              lastOffset.set(batch.partition, BigInt(m.offset));
               records.push({
                 key: m.key,
                 value: m.value,
@@ -48,6 +53,8 @@ export async function consumeBounded(kafka: Kafka, read: BoundedRead): Promise<R
                 partition: batch.partition,
                 offset: m.offset,
               });
+              // Moves the local fetch position only; with autoCommit off nothing reaches the group.
+              resolveOffset(m.offset);
             }
             if (records.length >= target) resolve();
           },

@@ -16,6 +16,39 @@ export interface RecordProducer {
   disconnect(): Promise<void>;
 }
 
+/** Below the broker's default 1 MiB message.max.bytes, which caps one partition's record batch. */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+function approxBytes(m: ProducedMessage): number {
+  let n = 70 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  for (const [k, v] of Object.entries(m.headers)) {
+    for (const x of Array.isArray(v) ? v : [v]) n += k.length + (x?.length ?? 0) + 4;
+  }
+  return n;
+}
+
+/** Consecutive slices small enough for one produce request, in order. */
+export function splitBySize(
+  messages: readonly ProducedMessage[],
+  limit = MAX_REQUEST_BYTES,
+): ProducedMessage[][] {
+  const out: ProducedMessage[][] = [];
+  let cur: ProducedMessage[] = [];
+  let size = 0;
+  for (const m of messages) {
+    const b = approxBytes(m);
+    if (cur.length && size + b > limit) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(m);
+    size += b;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
 export async function openProducer(kafka: Kafka): Promise<RecordProducer> {
   const producer: Producer = kafka.producer({
     idempotent: true,
@@ -27,12 +60,13 @@ export async function openProducer(kafka: Kafka): Promise<RecordProducer> {
   await producer.connect();
   return {
     async send(topic, messages) {
-      if (messages.length === 0) return;
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      });
+      for (const part of splitBySize(messages)) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: part.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+        });
+      }
     },
     disconnect: () => producer.disconnect(),
   };
