@@ -2,7 +2,8 @@
  * ts-jest only transpiles (isolatedModules): `npm test` type-checks the whole tree once with tsc instead. */
 const common = {
   preset: 'ts-jest',
-  testEnvironment: 'node',
+  // Node's typed arrays shared with each test realm: tfjs-node's native results must pass its instanceof checks.
+  testEnvironment: '<rootDir>/test/support/tf-environment.js',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
 };
 module.exports = {

@@ -1,4 +1,3 @@
-/** @jest-environment ./test/unit/model/tf-environment.js */
 import { buildCnn, CNN_PARAMS, createCnn } from '../../../src/domain/model/architecture';
 import { HYPER, tf } from './tf';
 

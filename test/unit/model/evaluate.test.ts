@@ -1,4 +1,3 @@
-/** @jest-environment ./test/unit/model/tf-environment.js */
 import { createCnn } from '../../../src/domain/model/architecture';
 import { evaluate, predict } from '../../../src/domain/model/evaluate';
 import { readMnist } from './mnist-fixture';

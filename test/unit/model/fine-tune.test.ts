@@ -1,4 +1,3 @@
-/** @jest-environment ./test/unit/model/tf-environment.js */
 import { createCnn } from '../../../src/domain/model/architecture';
 import { fineTune, mixReplay } from '../../../src/domain/model/fine-tune';
 import { readMnist } from './mnist-fixture';

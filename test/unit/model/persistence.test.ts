@@ -1,4 +1,3 @@
-/** @jest-environment ./test/unit/model/tf-environment.js */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

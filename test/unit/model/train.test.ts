@@ -1,4 +1,3 @@
-/** @jest-environment ./test/unit/model/tf-environment.js */
 import { createCnn } from '../../../src/domain/model/architecture';
 import { evaluate } from '../../../src/domain/model/evaluate';
 import { loadModel, saveModel } from '../../../src/domain/model/persistence';
