@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import * as prettier from 'prettier';
 import { loadConfig } from '../../src/config';
 import { historyToObject } from './history-file';
 import { HISTORIES_DIR } from './paths';
@@ -86,13 +87,15 @@ const SCENARIOS: Scenario[] = [
 async function save(name: string, handle: WorkflowHandle, workflowType: string): Promise<void> {
   const history = await handle.fetchHistory();
   const file = path.join(HISTORIES_DIR, `${name}.json`);
-  const body = JSON.stringify(
-    { workflowId: handle.workflowId, workflowType, history: historyToObject(history) },
-    null,
-    1,
-  );
+  const json = JSON.stringify({
+    workflowId: handle.workflowId,
+    workflowType,
+    history: historyToObject(history),
+  });
+  // Formatted as `npm run lint` (prettier --check) expects.
+  const body = await prettier.format(json, { ...(await prettier.resolveConfig(file)), filepath: file });
   const tmp = `${file}.tmp`;
-  await fs.writeFile(tmp, body + '\n');
+  await fs.writeFile(tmp, body);
   await fs.rename(tmp, file);
   console.log(`${path.relative(process.cwd(), file)}: ${history.events?.length ?? 0} events`);
 }
