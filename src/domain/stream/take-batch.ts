@@ -7,7 +7,7 @@
 import type { Kafka } from 'kafkajs';
 import { consumeBounded } from '../../adapters/kafka/bounded-consumer';
 import { commitBatch } from '../../adapters/kafka/offsets';
-import { openProducer } from '../../adapters/kafka/producer';
+import { openProducer, type RecordProducer } from '../../adapters/kafka/producer';
 import type { Ledger } from '../ledger/ledger';
 import type { BatchEntry } from '../ledger/types';
 import { batchId, markSnapshotUsed, writeBatchSnapshot } from './batch-snapshot';
@@ -57,7 +57,8 @@ export async function takeBatches(kafka: Kafka, ledger: Ledger, opts: TakeOption
   const limits = { maxRecordBytes: opts.maxRecordBytes };
   const batches: BatchEntry[] = [];
   let deadLettered = 0;
-  const producer = await openProducer(kafka);
+  // Opened only when there is poison to dead-letter: most batches have none.
+  let producer: RecordProducer | undefined;
   try {
     for (const [partition, list] of [...byPartition].sort(([a], [b]) => a - b)) {
       const id = batchId(opts.topic, partition, list[0]!.offset, list[list.length - 1]!.offset);
@@ -68,7 +69,8 @@ export async function takeBatches(kafka: Kafka, ledger: Ledger, opts: TakeOption
         id,
         valid.map((v) => v.sample),
       );
-      await producer.send(
+      if (poison.length) producer ??= await openProducer(kafka);
+      await producer?.send(
         opts.deadLetterTopic,
         poison.map((p) => toDeadLetter(p, opts.topic)),
       );
@@ -92,7 +94,7 @@ export async function takeBatches(kafka: Kafka, ledger: Ledger, opts: TakeOption
       deadLettered += poison.length;
     }
   } finally {
-    await producer.disconnect();
+    await producer?.disconnect();
   }
   return { batches, reused: false, consumed: records.length, deadLettered };
 }
