@@ -7,7 +7,9 @@ import { PNG_SIGNATURE, decodePng } from './png-reader';
 
 /** 100 samples per digit; digit 3 is twice mistaken for an 8, digit 7 never occurs. */
 function knownMatrix(): number[][] {
-  const m = Array.from({ length: 10 }, (_, a) => Array.from({ length: 10 }, (_, p) => (a === p ? 100 : 0)));
+  const m: number[][] = Array.from({ length: 10 }, (_, a) =>
+    Array.from({ length: 10 }, (_, p) => (a === p ? 100 : 0)),
+  );
   m[3]![3] = 98;
   m[3]![8] = 2;
   m[7]![7] = 0;
