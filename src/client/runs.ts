@@ -1,0 +1,142 @@
+/**
+ * Bootstrap, stream and retrain from outside Temporal: start the workflow, follow its progress, return its
+ * result. Retrain and bootstrap use their fixed workflow ids, so a second start reports the running one.
+ */
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  TASK_QUEUES,
+  WORKFLOW_IDS,
+  type BootstrapInput,
+  type BootstrapResult,
+  type RetrainInput,
+  type RetrainResult,
+  type StreamNewDataInput,
+  type StreamNewDataResult,
+} from '../shared';
+import { startBootstrap, startRetrain } from '../workflows/client';
+import type { streamNewDataWorkflow } from '../workflows';
+import { badInput, busy, notReady } from './errors';
+import { resultWithProgress, type ProgressListener } from './progress';
+
+export interface RunOptions {
+  readonly onProgress?: ProgressListener;
+  /** Poll interval of the progress query. */
+  readonly progressIntervalMs?: number;
+  /** Called once the workflow started, before waiting: lets callers print its Web UI link. */
+  readonly onStarted?: (workflowId: string, runId: string) => void;
+  readonly taskQueue?: string;
+}
+
+export interface Finished<T> {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly result: T;
+}
+
+/** The largest count one stream run accepts: the whole stream split of the default configuration. */
+export const MAX_STREAM_COUNT = 60000;
+
+/**
+ * A workflow waits silently for a worker that is not there; refuse up front instead, naming the fix.
+ * DescribeTaskQueue's default type is the workflow queue, which is the one that must be served.
+ */
+export async function assertWorkerPolling(client: Client, taskQueue: string = TASK_QUEUES.io): Promise<void> {
+  const res = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue },
+  });
+  if (!res.pollers?.length) {
+    throw notReady(
+      `No worker polls the task queue ${taskQueue}: start the workers (\`npm run worker\`) and try again.`,
+    );
+  }
+}
+
+/** Workflow failures a caller can act on become ClientErrors; the rest keep their message. */
+function explainFailure(err: unknown, workflowId: string): unknown {
+  if (!(err instanceof WorkflowFailedError)) return err;
+  let cause: unknown = err.cause;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
+  const message = cause instanceof Error ? cause.message : err.message;
+  if (cause instanceof ApplicationFailure) {
+    if (cause.type === 'InvalidInputError') return badInput(message);
+    if (cause.type === 'NoChampionError') return notReady(message);
+  }
+  return new Error(`workflow ${workflowId} failed: ${message}`, { cause: err });
+}
+
+async function follow<T>(
+  client: Client,
+  workflowId: string,
+  runId: string,
+  opts: RunOptions,
+): Promise<Finished<T>> {
+  opts.onStarted?.(workflowId, runId);
+  const handle = client.workflow.getHandle(workflowId, runId);
+  try {
+    const result = await resultWithProgress<T>(handle, opts.onProgress, opts.progressIntervalMs);
+    return { workflowId, runId, result };
+  } catch (err) {
+    throw explainFailure(err, workflowId);
+  }
+}
+
+export async function bootstrap(
+  client: Client,
+  input: BootstrapInput = {},
+  opts: RunOptions = {},
+): Promise<Finished<BootstrapResult>> {
+  await assertWorkerPolling(client, opts.taskQueue);
+  const start = await startBootstrap(client, input, { taskQueue: opts.taskQueue });
+  if (start.status === 'skipped') {
+    throw busy(
+      `a bootstrap is already running (workflow id ${WORKFLOW_IDS.bootstrap}); wait for it to finish`,
+    );
+  }
+  return follow(client, start.workflowId, start.runId, opts);
+}
+
+export function parseStreamCount(count: number): number {
+  if (!Number.isInteger(count) || count <= 0 || count > MAX_STREAM_COUNT) {
+    throw badInput(`count must be a whole number from 1 to ${MAX_STREAM_COUNT}, got ${count}`);
+  }
+  return count;
+}
+
+export async function stream(
+  client: Client,
+  count: number,
+  options: { replay?: boolean; lagThreshold?: number; retrain?: RetrainInput } & RunOptions = {},
+): Promise<Finished<StreamNewDataResult>> {
+  const input: StreamNewDataInput = {
+    count: parseStreamCount(count),
+    replay: options.replay ?? false,
+    ...(options.lagThreshold !== undefined ? { lagThreshold: options.lagThreshold } : {}),
+    ...(options.retrain ? { retrain: options.retrain } : {}),
+  };
+  await assertWorkerPolling(client, options.taskQueue);
+  // Streams may run side by side (publishing skips what is published), so each gets its own id.
+  const workflowId = `mlops-stream-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const handle = await client.workflow.start<typeof streamNewDataWorkflow>('streamNewDataWorkflow', {
+    taskQueue: options.taskQueue ?? TASK_QUEUES.io,
+    workflowId,
+    args: [input],
+  });
+  return follow(client, workflowId, handle.firstExecutionRunId, options);
+}
+
+export async function retrain(
+  client: Client,
+  input: RetrainInput = {},
+  opts: RunOptions = {},
+): Promise<Finished<RetrainResult>> {
+  await assertWorkerPolling(client, opts.taskQueue);
+  const start = await startRetrain(client, input, { taskQueue: opts.taskQueue });
+  if (start.status === 'skipped') {
+    throw busy(
+      `a retrain is already running (workflow id ${WORKFLOW_IDS.retrain}); wait for it or watch it in the Temporal Web UI`,
+    );
+  }
+  return follow(client, start.workflowId, start.runId, opts);
+}
