@@ -71,6 +71,8 @@ export interface Score {
   readonly accuracy: number;
   readonly loss: number;
   readonly count: number;
+  /** Accuracy per true digit (null where a digit is absent: JSON has no NaN). */
+  readonly perClassAccuracy?: readonly (number | null)[];
 }
 
 /** Scores of one model on validation and test. */
@@ -164,7 +166,7 @@ export interface RetrainResult {
   readonly cycleId: string;
   readonly decision: RetrainDecision;
   readonly reason: string;
-  readonly batchId?: string;
+  readonly batchIds?: readonly string[];
   readonly counts: { readonly consumed: number; readonly valid: number; readonly deadLettered: number };
   readonly championBefore: string | null;
   readonly championAfter: string | null;

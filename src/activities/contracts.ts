@@ -55,16 +55,26 @@ export interface TrainInitialInput {
 export interface FineTuneInput {
   readonly key: string;
   readonly championDir: string;
-  readonly batchFile: string;
+  readonly batchFiles: readonly string[];
   readonly epochs: number;
 }
 
 export interface EvaluateInput {
   readonly modelDir: string;
+  /**
+   * Also write the test confusion matrix and misclassified digits to a report file of run `key`, for the
+   * MLflow run's plots: kept out of the workflow history, which only needs the scores.
+   */
+  readonly report?: { readonly key: string; readonly name: string };
 }
 
-export interface EvaluateOnBatchInput extends EvaluateInput {
-  readonly batchFile: string;
+export interface EvaluatedSplits extends SplitScores {
+  readonly reportFile?: string;
+}
+
+export interface EvaluateOnBatchInput {
+  readonly modelDir: string;
+  readonly batchFiles: readonly string[];
 }
 
 export interface StoreVersionInput {
@@ -99,8 +109,9 @@ export type TakeBatchResult =
   | { readonly status: 'too-few'; readonly available: number }
   | {
       readonly status: 'taken';
-      readonly batchId: string;
-      readonly file: string;
+      /** One batch per partition read. */
+      readonly batchIds: readonly string[];
+      readonly files: readonly string[];
       readonly consumed: number;
       readonly valid: number;
       readonly deadLettered: number;
@@ -108,19 +119,42 @@ export type TakeBatchResult =
       readonly resumed: boolean;
     };
 
-export interface RunLogInput {
+export interface BootstrapLogInput {
   /** Idempotency key: a retried activity finds the run it created before. */
   readonly key: string;
-  readonly kind: 'bootstrap' | 'retrain';
-  readonly runName: string;
+  /** The stored version: its folder is uploaded, registered and aliased `champion`. */
+  readonly versionId: string;
+  readonly hyperparameters: Readonly<Record<string, number | string>>;
   readonly params: Readonly<Record<string, string | number | boolean>>;
   readonly epochs: readonly EpochRecord[];
-  readonly metrics: Readonly<Record<string, number>>;
-  readonly tags: Readonly<Record<string, string>>;
-  /** Model folder to upload as the run's artifact and register; unset for a skipped cycle. */
-  readonly modelDir?: string;
-  /** Point the registry alias `champion` at the registered version. */
-  readonly makeChampion: boolean;
+  readonly scores: SplitScores;
+  /** Written by evaluateOnSplits. */
+  readonly reportFile: string;
+}
+
+export interface RetrainLogInput {
+  readonly key: string;
+  readonly decision: 'promoted' | 'rejected' | 'skipped';
+  readonly reason: string;
+  readonly championBefore: string | null;
+  readonly championAfter: string | null;
+  readonly settings: {
+    readonly fineTuneEpochs: number;
+    readonly promotionMinGain: number;
+    readonly promotionTestTolerance: number;
+  };
+  readonly hyperparameters?: Readonly<Record<string, number | string>>;
+  readonly mix?: { readonly newCount: number; readonly replayCount: number };
+  readonly counts: { readonly consumed: number; readonly valid: number; readonly deadLettered: number };
+  readonly batchIds?: readonly string[];
+  readonly prequential?: Score;
+  readonly champion?: SplitScores;
+  readonly challenger?: SplitScores;
+  readonly epochs?: readonly EpochRecord[];
+  /** Promoted cycles: the stored challenger, registered and aliased `champion`. */
+  readonly promotedVersionId?: string;
+  /** Challenger's evaluation report (evaluateOnSplits). */
+  readonly reportFile?: string;
 }
 
 export interface RunLogResult {
@@ -148,12 +182,13 @@ export interface IoActivities {
   consumerLag(): Promise<{ lag: number }>;
   /** Consume, validate, dead-letter, snapshot and record a batch, or resume the one the ledger holds. */
   takeBatch(input: TakeBatchInput): Promise<TakeBatchResult>;
-  logRun(input: RunLogInput): Promise<RunLogResult>;
+  logBootstrapRun(input: BootstrapLogInput): Promise<RunLogResult>;
+  logRetrainRun(input: RetrainLogInput): Promise<RunLogResult>;
   recordCycle(input: CycleRecord): Promise<void>;
   /** Moves the snapshot to used_for_training and marks the batch used by the cycle. */
-  markBatchUsed(input: { batchId: string; cycleId: string }): Promise<void>;
-  /** Commits the consumer group's offsets past the batch; only after markBatchUsed. */
-  commitBatchOffsets(input: { batchId: string }): Promise<void>;
+  markBatchesUsed(input: { batchIds: readonly string[]; cycleId: string }): Promise<void>;
+  /** Commits the consumer group's offsets up to what the ledger marks used; only after markBatchesUsed. */
+  commitOffsets(): Promise<{ committed: Record<string, string> }>;
   /** Drops staging and checkpoint folders of a finished run. */
   cleanUpRun(input: { key: string }): Promise<void>;
 }
@@ -162,7 +197,7 @@ export interface IoActivities {
 export interface TrainingActivities {
   trainInitialModel(input: TrainInitialInput): Promise<StagedModel>;
   fineTuneChallenger(input: FineTuneInput): Promise<StagedModel>;
-  evaluateOnSplits(input: EvaluateInput): Promise<SplitScores>;
+  evaluateOnSplits(input: EvaluateInput): Promise<EvaluatedSplits>;
   evaluateOnBatch(input: EvaluateOnBatchInput): Promise<Score>;
 }
 

@@ -39,10 +39,11 @@ export const ioActivities: IoActivities = {
   publishStreamSamples: stream.publishStreamSamples,
   consumerLag: quick.consumerLag,
   takeBatch: stream.takeBatch,
-  logRun: mlflow.logRun,
+  logBootstrapRun: mlflow.logBootstrapRun,
+  logRetrainRun: mlflow.logRetrainRun,
   recordCycle: quick.recordCycle,
-  markBatchUsed: quick.markBatchUsed,
-  commitBatchOffsets: quick.commitBatchOffsets,
+  markBatchesUsed: quick.markBatchesUsed,
+  commitOffsets: quick.commitOffsets,
   cleanUpRun: quick.cleanUpRun,
 };
 

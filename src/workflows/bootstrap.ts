@@ -36,7 +36,10 @@ export async function bootstrapWorkflow(input: BootstrapInput = {}): Promise<Boo
   progress.count('epochs', staged.epochs.length);
 
   progress.stage('evaluating');
-  const scores = await training.evaluateOnSplits({ modelDir: staged.dir });
+  const { reportFile, ...scores } = await training.evaluateOnSplits({
+    modelDir: staged.dir,
+    report: { key, name: 'initial' },
+  });
   const metrics = splitMetrics('', scores);
 
   progress.stage('storing model');
@@ -55,16 +58,14 @@ export async function bootstrapWorkflow(input: BootstrapInput = {}): Promise<Boo
   const promoted = await io.promoteModel({ versionId });
 
   progress.stage('logging to MLflow');
-  const run = await io.logRun({
+  const run = await io.logBootstrapRun({
     key,
-    kind: 'bootstrap',
-    runName: `bootstrap ${versionId}`,
-    params: { ...staged.hyperparameters, train_samples: data.counts.train, split_manifest: data.manifestId },
+    versionId,
+    hyperparameters: staged.hyperparameters,
+    params: { train_samples: data.counts.train, resumed_from_epoch: staged.resumedFromEpoch },
     epochs: staged.epochs,
-    metrics,
-    tags: { model_version_id: versionId, decision: 'promoted' },
-    modelDir: staged.dir,
-    makeChampion: true,
+    scores,
+    reportFile: reportFile ?? '',
   });
   await io.cleanUpRun({ key });
   progress.stage('done: trained');

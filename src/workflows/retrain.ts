@@ -50,6 +50,11 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
   progress.stage('reading settings');
   const settings = withOverrides(await io.readSettings(), input);
   const training = trainingActivities(settings.trainingTaskQueue);
+  const logSettings = {
+    fineTuneEpochs: settings.fineTuneEpochs,
+    promotionMinGain: settings.promotion.minGain,
+    promotionTestTolerance: settings.promotion.testTolerance,
+  };
 
   progress.stage('checking champion');
   const champion = await io.getChampion();
@@ -74,6 +79,7 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
       championAfter: null,
     };
   }
+  const championBefore = champion.versionId;
 
   // (1)-(3) consume a bounded batch (no commit), dead-letter invalid records, snapshot + ledger.
   progress.stage('taking batch');
@@ -81,13 +87,22 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
   if (batch.status === 'too-few') {
     const reason = `skipped: not enough new data (${batch.available} records, need ${settings.batch.minRecords})`;
     progress.count('available', batch.available);
+    const run = await io.logRetrainRun({
+      key: cycleId,
+      decision: 'skipped',
+      reason,
+      championBefore,
+      championAfter: championBefore,
+      settings: logSettings,
+      counts: noCounts,
+    });
     await io.recordCycle({
       cycleId,
       decision: 'skipped',
       reason,
-      championBefore: champion.versionId,
-      championAfter: champion.versionId,
-      metrics: { available: batch.available },
+      championBefore,
+      championAfter: championBefore,
+      metrics: { available: batch.available, mlflow_run_id: run.runId },
     });
     progress.stage(reason);
     return {
@@ -95,8 +110,9 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
       decision: 'skipped',
       reason,
       counts: { ...noCounts, consumed: batch.available },
-      championBefore: champion.versionId,
-      championAfter: champion.versionId,
+      championBefore,
+      championAfter: championBefore,
+      mlflowRunId: run.runId,
     };
   }
   const counts = { consumed: batch.consumed, valid: batch.valid, deadLettered: batch.deadLettered };
@@ -106,21 +122,24 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
 
   // (4) Prequential accuracy: the champion on data it has never seen, before training on it.
   progress.stage('evaluating champion on the new batch');
-  const prequential = await training.evaluateOnBatch({ modelDir: champion.path, batchFile: batch.file });
+  const prequential = await training.evaluateOnBatch({ modelDir: champion.path, batchFiles: batch.files });
 
   // (5) Challenger: the champion fine-tuned on the batch plus replay.
   progress.stage('fine-tuning challenger');
   const staged = await training.fineTuneChallenger({
     key: cycleId,
     championDir: champion.path,
-    batchFile: batch.file,
+    batchFiles: batch.files,
     epochs: settings.fineTuneEpochs,
   });
 
   // (6) Champion and challenger on the same validation and test sets; promote by the rule.
   progress.stage('evaluating champion and challenger');
   const championScores: SplitScores = await training.evaluateOnSplits({ modelDir: champion.path });
-  const challengerScores: SplitScores = await training.evaluateOnSplits({ modelDir: staged.dir });
+  const { reportFile, ...challengerScores } = await training.evaluateOnSplits({
+    modelDir: staged.dir,
+    report: { key: cycleId, name: 'challenger' },
+  });
   const verdict = decidePromotion(championScores, challengerScores, settings.promotion);
   const metrics = {
     ...scoreMetrics('prequential', prequential),
@@ -130,7 +149,7 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
     test_drop: verdict.testDrop,
   };
 
-  let championAfter = champion.versionId;
+  let championAfter = championBefore;
   let newVersion: string | undefined;
   if (verdict.promote) {
     progress.stage('promoting challenger');
@@ -140,8 +159,8 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
       stagedDir: staged.dir,
       metrics: splitMetrics('', challengerScores),
       hyperparameters: staged.hyperparameters,
-      parentVersionId: champion.versionId,
-      batchIds: [...champion.batchIds, batch.batchId],
+      parentVersionId: championBefore,
+      batchIds: [...champion.batchIds, ...batch.batchIds],
       manifestId: null,
       retrainCycleId: cycleId,
     });
@@ -153,35 +172,23 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
 
   // (7) One MLflow run per cycle, promoted or not; the registry alias moves only on promotion.
   progress.stage('logging to MLflow');
-  const run = await io.logRun({
+  const run = await io.logRetrainRun({
     key: cycleId,
-    kind: 'retrain',
-    runName: `retrain ${batch.batchId}`,
-    params: {
-      ...staged.hyperparameters,
-      batch_id: batch.batchId,
-      parent_version_id: champion.versionId,
-      new_samples: staged.mix?.newCount ?? counts.valid,
-      replay_samples: staged.mix?.replayCount ?? 0,
-      promotion_min_gain: settings.promotion.minGain,
-      promotion_test_tolerance: settings.promotion.testTolerance,
-    },
+    decision,
+    reason: verdict.reason,
+    championBefore,
+    championAfter,
+    settings: logSettings,
+    hyperparameters: staged.hyperparameters,
+    ...(staged.mix ? { mix: staged.mix } : {}),
+    counts,
+    batchIds: batch.batchIds,
+    prequential,
+    champion: championScores,
+    challenger: challengerScores,
     epochs: staged.epochs,
-    metrics: {
-      ...metrics,
-      consumed: counts.consumed,
-      valid: counts.valid,
-      dead_lettered: counts.deadLettered,
-    },
-    tags: {
-      decision,
-      reason: verdict.reason,
-      champion_before: champion.versionId,
-      champion_after: championAfter,
-      ...(newVersion ? { model_version_id: newVersion } : {}),
-    },
-    modelDir: staged.dir,
-    makeChampion: verdict.promote,
+    ...(newVersion ? { promotedVersionId: newVersion } : {}),
+    ...(reportFile ? { reportFile } : {}),
   });
 
   progress.stage('recording cycle');
@@ -189,16 +196,16 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
     cycleId,
     decision,
     reason: verdict.reason,
-    championBefore: champion.versionId,
+    championBefore,
     championAfter,
-    metrics: { ...metrics, mlflow_run_id: run.runId, batch_id: batch.batchId },
+    metrics: { ...metrics, mlflow_run_id: run.runId, batch_ids: batch.batchIds.join(',') },
   });
 
-  // (8) Batch file moved and marked used, and only then the offsets committed.
+  // (8) Batch files moved and marked used in the ledger, and only then the offsets committed.
   progress.stage('marking batch used');
-  await io.markBatchUsed({ batchId: batch.batchId, cycleId });
+  await io.markBatchesUsed({ batchIds: batch.batchIds, cycleId });
   progress.stage('committing offsets');
-  await io.commitBatchOffsets({ batchId: batch.batchId });
+  await io.commitOffsets();
   await io.cleanUpRun({ key: cycleId });
 
   progress.stage(`done: ${decision}`);
@@ -206,9 +213,9 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
     cycleId,
     decision,
     reason: verdict.reason,
-    batchId: batch.batchId,
+    batchIds: batch.batchIds,
     counts,
-    championBefore: champion.versionId,
+    championBefore,
     championAfter,
     prequentialAccuracy: prequential.accuracy,
     champion: championScores,

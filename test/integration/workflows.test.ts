@@ -69,7 +69,10 @@ describe('bootstrapWorkflow', () => {
     expect(world.champion?.versionId).toBe(first.championVersionId);
     expect(first.epochs).toHaveLength(3);
     expect(world.runs).toHaveLength(1);
-    expect(world.runs[0]).toMatchObject({ kind: 'bootstrap', makeChampion: true });
+    expect(world.runs[0]).toMatchObject({
+      versionId: first.championVersionId,
+      reportFile: expect.stringContaining('initial'),
+    });
     expect(world.calls.indexOf(`storeModelVersion:${first.championVersionId}`)).toBeLessThan(
       world.calls.indexOf(`promoteModel:${first.championVersionId}`),
     );
@@ -129,8 +132,7 @@ describe('retrainWorkflow', () => {
     expect(world.champion?.versionId).toBe(r.championAfter);
     expect(r.counts).toEqual({ consumed: 400, valid: 392, deadLettered: 8 });
     expect(r.prequentialAccuracy).toBe(0.9);
-    expect(world.runs[0]).toMatchObject({ kind: 'retrain', makeChampion: true });
-    expect(world.runs[0]!.tags.decision).toBe('promoted');
+    expect(world.runs[0]).toMatchObject({ decision: 'promoted', promotedVersionId: r.championAfter });
     expect(world.committedOffset).toBe(400);
 
     const order = world.calls.filter((c) => !c.startsWith('cleanUpRun'));
@@ -139,8 +141,10 @@ describe('retrainWorkflow', () => {
     expect(at('evaluateOnBatch')).toBeLessThan(at('fineTuneChallenger'));
     expect(at('promoteModel')).toBeLessThan(at('logRun'));
     expect(at('logRun')).toBeLessThan(at('recordCycle'));
-    expect(at('recordCycle')).toBeLessThan(at('markBatchUsed'));
-    expect(order.at(-1)).toBe(`commitBatchOffsets:${r.batchId}`);
+    expect(at('recordCycle')).toBeLessThan(at('markBatchesUsed'));
+    expect(at('markBatchesUsed')).toBeLessThan(at('commitOffsets'));
+    expect(order.at(-1)).toBe('commitOffsets');
+    expect(r.batchIds).toEqual(['topic-0-0-399']);
   });
 
   it('rejects a challenger without enough validation gain, logs the run and still uses up the batch', async () => {
@@ -152,8 +156,8 @@ describe('retrainWorkflow', () => {
     expect(world.calls.some((c) => c.startsWith('storeModelVersion') || c.startsWith('promoteModel'))).toBe(
       false,
     );
-    expect(world.runs[0]).toMatchObject({ makeChampion: false });
-    expect(world.runs[0]!.tags.decision).toBe('rejected');
+    expect(world.runs[0]).toMatchObject({ decision: 'rejected' });
+    expect(world.runs[0]).not.toHaveProperty('promotedVersionId');
     expect(world.cycles.map((c) => c.decision)).toEqual(['rejected']);
     expect(world.committedOffset).toBe(400);
   });
@@ -181,7 +185,8 @@ describe('retrainWorkflow', () => {
     expect(r.reason).toBe('skipped: not enough new data (60 records, need 100)');
     expect(world.cycles).toEqual([expect.objectContaining({ decision: 'skipped' })]);
     expect(world.committedOffset).toBe(0);
-    expect(world.calls.some((c) => /fineTune|commitBatchOffsets|markBatchUsed/.test(c))).toBe(false);
+    expect(world.calls.some((c) => /fineTune|markBatchesUsed|commitOffsets/.test(c))).toBe(false);
+    expect(world.runs).toEqual([expect.objectContaining({ decision: 'skipped' })]);
   });
 
   it('skips when there is no champion yet', async () => {
@@ -196,7 +201,7 @@ describe('retrainWorkflow', () => {
     world.trainedScores = scores(0.97, 0.95);
     const r = await client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
     expect(r.resumedBatch).toBe(true);
-    expect(r.batchId).toBe('topic-0-0-199');
+    expect(r.batchIds).toEqual(['topic-0-0-199']);
     expect(world.committedOffset).toBe(200);
   });
 

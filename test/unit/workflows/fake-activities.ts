@@ -8,7 +8,8 @@ import type {
   CycleRecord,
   IoActivities,
   PipelineSettings,
-  RunLogInput,
+  BootstrapLogInput,
+  RetrainLogInput,
   StagedModel,
   TrainingActivities,
   TrainingHeartbeat,
@@ -36,7 +37,7 @@ export interface FakeWorld {
   /** Scores any freshly trained / fine-tuned model gets. */
   trainedScores: SplitScores;
   cycles: CycleRecord[];
-  runs: RunLogInput[];
+  runs: (BootstrapLogInput | RetrainLogInput)[];
   calls: string[];
   /** Resolves when takeBatch may go on; lets a test keep a retrain running. */
   takeBatchGate: Promise<void>;
@@ -141,8 +142,8 @@ export function fakeActivities(getWorld: () => FakeWorld): IoActivities & Traini
         const consumed = b.to - b.from + 1;
         return {
           status: 'taken',
-          batchId: b.batchId,
-          file: `/batches/${b.batchId}`,
+          batchIds: [b.batchId],
+          files: [`/batches/${b.batchId}`],
           consumed,
           valid: b.valid,
           deadLettered: b.deadLettered,
@@ -159,16 +160,21 @@ export function fakeActivities(getWorld: () => FakeWorld): IoActivities & Traini
       world.pendingBatch = { batchId, from, to, valid: consumed - deadLettered, deadLettered };
       return {
         status: 'taken',
-        batchId,
-        file: `/batches/${batchId}`,
+        batchIds: [batchId],
+        files: [`/batches/${batchId}`],
         consumed,
         valid: consumed - deadLettered,
         deadLettered,
         resumed: false,
       };
     },
-    async logRun(input) {
-      log(`logRun:${input.kind}:${input.makeChampion}`);
+    async logBootstrapRun(input) {
+      log('logRun:bootstrap:true');
+      w().runs.push(input);
+      return { runId: `run-${w().runs.length}`, registeredVersion: String(w().runs.length) };
+    },
+    async logRetrainRun(input) {
+      log(`logRun:retrain:${input.decision === 'promoted'}`);
       w().runs.push(input);
       return { runId: `run-${w().runs.length}`, registeredVersion: String(w().runs.length) };
     },
@@ -176,20 +182,20 @@ export function fakeActivities(getWorld: () => FakeWorld): IoActivities & Traini
       log(`recordCycle:${input.decision}`);
       w().cycles.push(input);
     },
-    async markBatchUsed({ batchId }) {
-      log(`markBatchUsed:${batchId}`);
+    async markBatchesUsed({ batchIds }) {
+      log(`markBatchesUsed:${batchIds.join(',')}`);
       const b = w().pendingBatch;
-      if (b?.batchId !== batchId) throw new Error(`no pending batch ${batchId}`);
-      w().usedBatches.push(batchId);
+      if (!b || batchIds.join() !== b.batchId) throw new Error(`no pending batch ${batchIds.join()}`);
+      w().usedBatches.push(b.batchId);
     },
-    async commitBatchOffsets({ batchId }) {
-      log(`commitBatchOffsets:${batchId}`);
+    // Like the real one, commits what the ledger marks used, never more.
+    async commitOffsets() {
+      log('commitOffsets');
       const b = w().pendingBatch;
-      if (b?.batchId !== batchId || !w().usedBatches.includes(batchId)) {
-        throw new Error(`commit of ${batchId} before it was marked used`);
-      }
+      if (!b || !w().usedBatches.includes(b.batchId)) return { committed: {} as Record<string, string> };
       w().committedOffset = b.to + 1;
       w().pendingBatch = null;
+      return { committed: { '0': String(b.to + 1) } };
     },
     async cleanUpRun() {
       log('cleanUpRun');
@@ -218,11 +224,11 @@ export function fakeActivities(getWorld: () => FakeWorld): IoActivities & Traini
       log('fineTuneChallenger');
       return { ...staged(`/staging/${key}/challenger`, epochs), mix: { newCount: 100, replayCount: 100 } };
     },
-    async evaluateOnSplits({ modelDir }) {
+    async evaluateOnSplits({ modelDir, report }) {
       log(`evaluateOnSplits:${modelDir}`);
       const s = w().scoresByDir[modelDir];
       if (!s) throw new Error(`fake has no scores for ${modelDir}`);
-      return s;
+      return report ? { ...s, reportFile: `/runs/${report.key}/${report.name}.json` } : s;
     },
     async evaluateOnBatch({ modelDir }) {
       log(`evaluateOnBatch:${modelDir}`);
