@@ -1,6 +1,8 @@
 import type { MnistSet } from '../data/types';
 import { reseedDropout } from './architecture';
+import { useFastDropout } from './dropout-mask';
 import type { Hyperparameters } from './hyperparameters';
+import { useFastReluGradient } from './relu-gradient';
 import { deriveSeed, permutation } from './seeded-random';
 import { setToTensors } from './tensors';
 import type { LayersModel, Tf } from './tf';
@@ -70,6 +72,10 @@ export async function train(
     );
   }
   if (data.count === 0) throw new Error('Training set is empty: there is nothing to train on.');
+  // Faster replacements for tfjs's slowest training paths (see each file): same gradients, same
+  // dropout rates and per-step seeding, only drawn by another generator.
+  useFastReluGradient(tf);
+  useFastDropout(tf, model);
   const history: EpochMetrics[] = [];
   const batches = Math.ceil(data.count / batchSize);
   const train = setToTensors(tf, data, 'training set');

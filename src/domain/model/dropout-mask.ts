@@ -1,0 +1,60 @@
+import type { LayersModel, Tensor, Tf } from './tf';
+
+/** The parts of tfjs-layers 4.22's Dropout that the faster mask below relies on (version is pinned). */
+interface DropoutInternals {
+  rate: number;
+  seed?: number;
+  noiseShape?: unknown;
+  call: (inputs: Tensor | Tensor[], kwargs: { training?: boolean }) => Tensor | Tensor[];
+}
+
+const FAST = Symbol('fastDropout');
+
+/**
+ * Dropout mask of `count` elements: 0 with probability `rate`, else 1/(1-rate), from a seeded generator.
+ * mulberry32 inline rather than a library generator: a step draws ~1.2M values, and the inlined
+ * two-line generator is about twice as fast as a method call per draw (pure-rand), ~5× faster than
+ * tfjs's own randomUniform (seedrandom alea into a JS buffer, then Add, Floor and RealDiv on it).
+ */
+export function dropoutMask(count: number, rate: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  const scale = 1 / (1 - rate);
+  // Keep when the 32-bit draw is below (1-rate)·2^32.
+  const keepBelow = Math.floor((1 - rate) * 0x1_0000_0000);
+  let s = seed | 0;
+  for (let i = 0; i < count; i++) {
+    s = (s + 0x6d2b79f5) | 0;
+    let z = Math.imul(s ^ (s >>> 15), s | 1);
+    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
+    if ((z ^ (z >>> 14)) >>> 0 < keepBelow) out[i] = scale;
+  }
+  return out;
+}
+
+/**
+ * Makes the model's Dropout layers draw their masks with dropoutMask, seeded from the layer's `seed`
+ * (which reseedDropout advances every step), and apply them with one Mul. Same semantics as tfjs's
+ * Dropout: identity outside training, inverted dropout inside. The layer class, config and saved
+ * topology do not change; only this in-memory model is affected. Idempotent.
+ */
+export function useFastDropout(tf: Tf, model: LayersModel): void {
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'Dropout') continue;
+    const dropout = layer as unknown as DropoutInternals & { [FAST]?: true };
+    // A noise shape broadcasts one mask over some axes: left to tfjs's own implementation.
+    if (dropout[FAST] || dropout.noiseShape != null) continue;
+    const original = dropout.call.bind(layer);
+    dropout.call = (inputs, kwargs) => {
+      const input = Array.isArray(inputs) ? inputs[0] : inputs;
+      if (!kwargs?.training || !input || !(dropout.rate > 0 && dropout.rate < 1)) {
+        return original(inputs, kwargs);
+      }
+      // An unseeded layer outside train(): a fresh mask per call, as tfjs does.
+      const seed = dropout.seed ?? Math.floor(Math.random() * 0x1_0000_0000);
+      return tf.tidy(() =>
+        tf.mul(input, tf.tensor(dropoutMask(input.size, dropout.rate, seed), input.shape, 'float32')),
+      );
+    };
+    dropout[FAST] = true;
+  }
+}

@@ -1,0 +1,55 @@
+import { buildCnn, reseedDropout } from '../../../src/domain/model/architecture';
+import { dropoutMask, useFastDropout } from '../../../src/domain/model/dropout-mask';
+import type { Tensor } from '../../../src/domain/model/tf';
+import { tf } from './tf';
+
+describe('dropoutMask', () => {
+  it('drops the given share and scales the kept units by 1/(1-rate)', () => {
+    for (const rate of [0.25, 0.5]) {
+      const mask = dropoutMask(200_000, rate, 12345);
+      const dropped = mask.filter((v) => v === 0).length / mask.length;
+      expect(Math.abs(dropped - rate)).toBeLessThan(0.005);
+      expect(new Set(mask)).toEqual(new Set([0, Math.fround(1 / (1 - rate))]));
+    }
+  });
+
+  it('is the same for the same seed and different for another', () => {
+    expect(dropoutMask(1000, 0.5, 7)).toEqual(dropoutMask(1000, 0.5, 7));
+    expect(dropoutMask(1000, 0.5, 7)).not.toEqual(dropoutMask(1000, 0.5, 8));
+  });
+});
+
+describe('useFastDropout', () => {
+  const model = buildCnn(tf, 5);
+  useFastDropout(tf, model);
+  useFastDropout(tf, model); // idempotent
+  const dropout = model.layers.find((l) => l.getClassName() === 'Dropout')!;
+  const x = tf.ones([4, 12, 12, 64]);
+  afterAll(() => {
+    x.dispose();
+    model.dispose();
+  });
+
+  it('passes inputs through unchanged outside training', () => {
+    const y = dropout.apply(x, { training: false }) as Tensor;
+    expect(Array.from(y.dataSync()).every((v) => v === 1)).toBe(true);
+  });
+
+  it('drops about a quarter in training, with a mask that follows the per-step seed', () => {
+    reseedDropout(model, 99);
+    const a = (dropout.apply(x, { training: true }) as Tensor).dataSync();
+    const b = (dropout.apply(x, { training: true }) as Tensor).dataSync();
+    reseedDropout(model, 100);
+    const c = (dropout.apply(x, { training: true }) as Tensor).dataSync();
+    const zeros = a.filter((v) => v === 0).length / a.length;
+    expect(zeros).toBeGreaterThan(0.2);
+    expect(zeros).toBeLessThan(0.3);
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a)).not.toEqual(Array.from(c));
+  });
+
+  it('keeps the layer class and config, so saved models are unchanged', () => {
+    expect(dropout.getClassName()).toBe('Dropout');
+    expect(dropout.getConfig()).toMatchObject({ rate: 0.25 });
+  });
+});
