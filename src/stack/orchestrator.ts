@@ -6,7 +6,7 @@ import { readLogTail } from './log-tail';
 import type { ServiceName } from './paths';
 import { listenerOf } from './port-owner';
 import { formatEndpoint, isPortOpen } from './ports';
-import { commandLineOf, isAlive, readPid, removeFile, writePid } from './processes';
+import { commandLineOf, isAlive, readPid, readPidPorts, removeFile, writePid } from './processes';
 import type { Service, StackContext } from './service';
 import { seconds } from './table';
 
@@ -18,6 +18,10 @@ export class StackError extends Error {
 export function livePid(ctx: StackContext, s: Service): number | undefined {
   const pid = readPid(ctx.paths.pidFile(s.name));
   return pid !== undefined && isAlive(pid) && commandLineOf(pid).includes(s.commandMarker) ? pid : undefined;
+}
+
+function portList(s: Service): string {
+  return s.ports.map(formatEndpoint).join(',');
 }
 
 async function assertPortsFree(s: Service): Promise<void> {
@@ -61,8 +65,15 @@ async function bringUp(ctx: StackContext, s: Service): Promise<void> {
     ctx.say(`${s.name}: provision ${worked ? 'done' : 'cached'} in ${seconds(Date.now() - tp)}`);
     await assertPortsFree(s);
     pid = await s.start();
-    writePid(ctx.paths.pidFile(s.name), pid);
+    writePid(ctx.paths.pidFile(s.name), pid, portList(s));
   } else {
+    const startedWith = readPidPorts(ctx.paths.pidFile(s.name));
+    if (startedWith !== undefined && startedWith !== portList(s)) {
+      throw new StackError(
+        `${s.name}: running (pid ${pid}) on ${startedWith}, but the settings now say ${portList(s)}.\n` +
+          `  Restart it on the new ports with: npm run stack -- down ${s.name} && npm run stack -- up (data is kept).`,
+      );
+    }
     ctx.say(`${s.name}: running (pid ${pid}) but not healthy yet (${first.reason}); waiting`);
   }
   const ts = Date.now();

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readFileIfExists, writeFileAtomic } from './atomic-file';
@@ -55,14 +55,20 @@ export function commandLineOf(pid: number): string {
   return (readFileIfExists(`/proc/${pid}/cmdline`) ?? '').replace(/\0/g, ' ');
 }
 
+/** First line of a pid file: the pid. */
 export function readPid(file: string): number | undefined {
-  const raw = readFileIfExists(file)?.trim();
+  const raw = readFileIfExists(file)?.split('\n')[0]?.trim();
   const pid = raw ? Number(raw) : NaN;
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-export function writePid(file: string, pid: number): void {
-  writeFileAtomic(file, `${pid}\n`);
+/** Second line of a pid file: what the process was started to listen on, to catch changed settings. */
+export function readPidPorts(file: string): string | undefined {
+  return readFileIfExists(file)?.split('\n')[1]?.trim() || undefined;
+}
+
+export function writePid(file: string, pid: number, ports = ''): void {
+  writeFileAtomic(file, `${pid}\n${ports}\n`);
 }
 
 export function removeFile(file: string): void {
@@ -98,20 +104,31 @@ export async function terminate(
   return 'killed';
 }
 
-/** Runs a provisioning command to completion; throws with the command's output tail when it fails. */
+/**
+ * Runs a provisioning command to completion without blocking the event loop (so services provision in
+ * parallel); throws with the command's output tail when it fails.
+ */
 export function runChecked(
   command: string,
   args: string[],
   what: string,
-  opts: SpawnSyncOptions = {},
-): string {
-  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...opts });
-  if (r.error) throw new Error(`${what}: could not run ${command}: ${r.error.message}`);
-  if (r.status !== 0) {
-    const out = `${String(r.stdout ?? '')}${String(r.stderr ?? '')}`.trim().split('\n').slice(-20).join('\n');
-    throw new Error(`${what}: \`${command} ${args.join(' ')}\` exited with ${r.status}:\n${out}`);
-  }
-  return String(r.stdout ?? '');
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { ...opts, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (!error) return resolve(stdout);
+        if (typeof error.code === 'string') {
+          return reject(new Error(`${what}: could not run ${command}: ${error.message}`));
+        }
+        const out = `${stdout}${stderr}`.trim().split('\n').slice(-20).join('\n');
+        reject(new Error(`${what}: \`${command} ${args.join(' ')}\` exited with ${error.code}:\n${out}`));
+      },
+    );
+  });
 }
 
 /** Async variant for long provisioning steps, so independent services provision in parallel. */

@@ -36,7 +36,7 @@ export function kafkaService(ctx: StackContext): Service {
       let worked = false;
       if (!fs.existsSync(libs)) {
         worked = true;
-        runChecked(
+        await runChecked(
           'mvn',
           ['--version'],
           'kafka: Maven is needed to fetch the Kafka jars (apt-get install -y maven)',
@@ -76,7 +76,7 @@ export function kafkaService(ctx: StackContext): Service {
         const partialProps = `${propsFile}.partial`;
         fs.rmSync(partial, { recursive: true, force: true });
         writeFileAtomic(partialProps, withLogDir(props, partial));
-        java(
+        await java(
           [
             `-Dlog4j2.configurationFile=${LOG4J}`,
             'kafka.tools.StorageTool',

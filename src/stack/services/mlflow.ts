@@ -42,7 +42,7 @@ export function mlflowService(ctx: StackContext): Service {
       // A venv cannot be moved after creation (absolute shebangs), so it is built in place and only a
       // stamp written last marks it usable; a venv without a matching stamp is rebuilt from scratch.
       fs.rmSync(venv, { recursive: true, force: true });
-      runChecked('python3', ['--version'], 'mlflow: python3 is needed for the MLflow venv');
+      await runChecked('python3', ['--version'], 'mlflow: python3 is needed for the MLflow venv');
       ctx.say(`mlflow: installing ${requirements.join(' ')} into ${venv}`);
       const log = path.join(paths.cacheDir, 'logs', 'mlflow-venv.log');
       await runLogged('python3', ['-m', 'venv', venv], 'mlflow: python3 -m venv', log);

@@ -30,7 +30,7 @@ function findBinDir(): string | undefined {
   return major && path.join(PG_LIB, major, 'bin');
 }
 
-function installPostgres(say: (m: string) => void): void {
+async function installPostgres(say: (m: string) => void): Promise<void> {
   if (os.userInfo().uid !== 0) {
     throw new Error(
       'postgres: PostgreSQL is not installed and we are not root; run: sudo apt-get install -y postgresql',
@@ -44,8 +44,8 @@ function installPostgres(say: (m: string) => void): void {
     fs.writeFileSync(createCluster, 'create_main_cluster = false\n');
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  runChecked('apt-get', ['update', '-q'], 'postgres: apt-get update', { env });
-  runChecked('apt-get', ['install', '-y', '-q', 'postgresql'], 'postgres: apt-get install postgresql', {
+  await runChecked('apt-get', ['update', '-q'], 'postgres: apt-get update', { env });
+  await runChecked('apt-get', ['install', '-y', '-q', 'postgresql'], 'postgres: apt-get install postgresql', {
     env,
   });
 }
@@ -72,7 +72,9 @@ export function postgresService(ctx: StackContext): Service {
     return dir;
   };
   const asPostgres = (cmd: string, args: string[], what: string) =>
-    runChecked('runuser', ['-u', 'postgres', '--', path.join(binDir(), cmd), ...args], what, { cwd: '/' });
+    runChecked('runuser', ['-u', 'postgres', '--', path.join(binDir(), cmd), ...args], what, {
+      cwd: '/',
+    });
 
   const adminClient = async () => {
     const { Client } = await import('pg');
@@ -93,7 +95,7 @@ export function postgresService(ctx: StackContext): Service {
     async provision() {
       let worked = false;
       if (!findBinDir()) {
-        installPostgres(ctx.say);
+        await installPostgres(ctx.say);
         worked = true;
       }
       const { uid, gid } = postgresAccount();
@@ -105,7 +107,7 @@ export function postgresService(ctx: StackContext): Service {
         // initdb into a side folder and rename: a cluster interrupted mid-initdb is never picked up.
         const partial = `${data}.partial`;
         fs.rmSync(partial, { recursive: true, force: true });
-        asPostgres(
+        await asPostgres(
           'initdb',
           [
             '-D',
@@ -155,7 +157,7 @@ export function postgresService(ctx: StackContext): Service {
 
     async stop(pid) {
       try {
-        asPostgres(
+        await asPostgres(
           'pg_ctl',
           ['stop', '-D', dataDir(), '-m', 'fast', '-w', '-t', '60'],
           'postgres: pg_ctl stop',

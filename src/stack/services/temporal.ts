@@ -34,7 +34,7 @@ export function temporalService(ctx: StackContext): Service {
     async provision() {
       fs.mkdirSync(dir, { recursive: true });
       if (built()) return false;
-      runChecked(
+      await runChecked(
         'go',
         ['version'],
         'temporal: Go is needed to build the Temporal CLI (https://go.dev/doc/install)',
