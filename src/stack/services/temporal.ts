@@ -55,7 +55,7 @@ export function temporalService(ctx: StackContext): Service {
             'temporal: go install',
             path.join(paths.cacheDir, 'logs', 'go-install.log'),
             {
-              env: { ...process.env, GOBIN: tmpBin, CGO_ENABLED: '0' },
+              env: { ...process.env, GOBIN: tmpBin },
             },
           );
           fs.renameSync(path.join(tmpBin, 'temporal'), binary);
