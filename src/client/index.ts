@@ -37,6 +37,14 @@ export type { Finished, RunOptions } from './runs';
 export type { PipelineStatus } from './status';
 export { SCHEDULE_NAMES, type ScheduleName, type ScheduleState } from './schedules';
 
+export interface ConnectOptions {
+  readonly intervals?: Partial<ScheduleIntervals>;
+  /** Other schedule settings; tests set `idPrefix` and a private `taskQueue` to stay apart from the real ones. */
+  readonly schedules?: Partial<
+    Pick<ScheduleSettings, 'idPrefix' | 'taskQueue' | 'streamBatchSize' | 'lagThreshold'>
+  >;
+}
+
 /** Schedule operations on `stream`, `retrain`, `lag-trigger` or `all`. */
 export class PipelineSchedules {
   constructor(
@@ -106,19 +114,16 @@ export class MlopsClient {
     readonly config: Config,
     readonly temporal: Client,
     private readonly closeConnection: () => Promise<void>,
-    options: { intervals?: Partial<ScheduleIntervals>; scheduleIdPrefix?: string },
+    options: ConnectOptions,
   ) {
     this.schedules = new PipelineSchedules(temporal, {
       ...scheduleSettings(config, options.intervals),
-      idPrefix: options.scheduleIdPrefix,
+      ...options.schedules,
     });
   }
 
   /** Connects to Temporal; `intervals` override the configured schedule intervals (the demo's are faster). */
-  static async connect(
-    config: Config,
-    options: { intervals?: Partial<ScheduleIntervals>; scheduleIdPrefix?: string } = {},
-  ): Promise<MlopsClient> {
+  static async connect(config: Config, options: ConnectOptions = {}): Promise<MlopsClient> {
     const c = await connect(config);
     return new MlopsClient(config, c.client, c.close, options);
   }
