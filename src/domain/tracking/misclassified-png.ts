@@ -12,7 +12,7 @@ export interface MisclassifiedDigit {
   readonly predicted: number;
 }
 
-/** Enough to see the patterns of mistakes while keeping the artifact small (36 digits ≈ 30 KB). */
+/** Enough to see the patterns of mistakes while keeping the artifact small (36 MNIST digits: 15 KB). */
 export const DEFAULT_MISCLASSIFIED_LIMIT = 36;
 
 const COLUMNS = 6;
