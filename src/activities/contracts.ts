@@ -171,6 +171,13 @@ export interface CycleRecord {
   readonly metrics: Readonly<Record<string, number | string>>;
 }
 
+/** A score as the tracking code logs it (NaN for a digit absent from the set). */
+export interface ScoreLogInput {
+  readonly accuracy: number;
+  readonly loss: number;
+  readonly perClassAccuracy?: readonly number[];
+}
+
 /** Activities of the IO task queue: data, Kafka, MLflow, PostgreSQL and the model store. */
 export interface IoActivities {
   readSettings(): Promise<PipelineSettings>;

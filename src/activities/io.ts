@@ -1,0 +1,333 @@
+/**
+ * IO-queue activities: data preparation, the model store, Kafka, the PostgreSQL ledger and MLflow. Each
+ * is idempotent: the ledger, the store and MLflow's idempotency tags say what an earlier attempt did.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { Kafka } from 'kafkajs';
+import { REPO_ROOT, type Config } from '../config';
+import { consumerLag } from '../adapters/kafka/offsets';
+import { commitBatch } from '../adapters/kafka/offsets';
+import { openProducer } from '../adapters/kafka/producer';
+import { ensureTopics } from '../adapters/kafka/topics';
+import { prepareSplits, readManifest, splitManifestPath, streamSamples } from '../domain/data';
+import type { Ledger } from '../domain/ledger/ledger';
+import { gitCommit } from '../domain/registry/git-commit';
+import type { ModelStore } from '../domain/registry/store';
+import { markSnapshotUsed } from '../domain/stream/batch-snapshot';
+import { publishSamples } from '../domain/stream/publish';
+import { takeBatches } from '../domain/stream/take-batch';
+import {
+  logBootstrapRun,
+  logRetrainRun,
+  type BatchDatasetSource,
+  type TrackingClient,
+} from '../domain/tracking';
+import { trainingTaskQueue, type Score } from '../shared';
+import type { IoActivities, ScoreLogInput } from './contracts';
+import { InvalidInputError } from './errors';
+import { runDir } from './run-files';
+import type { EvaluationReport } from './training';
+
+export interface IoDeps {
+  readonly cfg: Config;
+  readonly ledger: Ledger;
+  readonly kafka: Kafka;
+  readonly mlflow: TrackingClient;
+  readonly store: ModelStore;
+  /** Overrides the device's training queue (tests with private queues). */
+  readonly trainingTaskQueue?: string;
+}
+
+/** The `source` header of samples published from the stream split. */
+const STREAM_SOURCE = 'stream-split';
+
+const scoreLog = (s: Score): ScoreLogInput => ({
+  accuracy: s.accuracy,
+  loss: s.loss,
+  ...(s.perClassAccuracy ? { perClassAccuracy: s.perClassAccuracy.map((a) => a ?? NaN) } : {}),
+});
+
+async function readReport(file: string): Promise<EvaluationReport> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as EvaluationReport;
+  } catch (err) {
+    throw new InvalidInputError(
+      `evaluation report ${file} cannot be read (${(err as Error).message}); evaluate the model again`,
+    );
+  }
+}
+
+const misclassifiedOf = (r: EvaluationReport) =>
+  r.misclassified.map((d) => ({ ...d, image: new Uint8Array(Buffer.from(d.image, 'base64')) }));
+
+export function createIoActivities(deps: IoDeps): IoActivities {
+  const { cfg, ledger, kafka, mlflow, store } = deps;
+  const topics = {
+    topic: cfg.kafka.topic,
+    deadLetterTopic: cfg.kafka.deadLetterTopic,
+    partitions: cfg.kafka.topicPartitions,
+  };
+  const target = { experiment: cfg.mlflow.experiment, registeredModel: cfg.mlflow.registeredModel };
+  const manifest = async () => {
+    const m = await readManifest(splitManifestPath(cfg.paths.dataDir));
+    if (!m) throw new InvalidInputError('no split manifest yet: run bootstrap (it prepares the data) first');
+    return m;
+  };
+
+  return {
+    async readSettings() {
+      return {
+        trainingTaskQueue: deps.trainingTaskQueue ?? trainingTaskQueue(cfg.training.device),
+        epochs: cfg.training.epochs,
+        fineTuneEpochs: cfg.training.fineTuneEpochs,
+        batch: {
+          minRecords: cfg.stream.retrainMinRecords,
+          maxRecords: cfg.stream.retrainMaxRecords,
+          maxWaitMs: cfg.stream.retrainMaxWaitMs,
+        },
+        lagThreshold: cfg.stream.retrainLagThreshold,
+        promotion: { minGain: cfg.promotion.minGain, testTolerance: cfg.promotion.testTolerance },
+      };
+    },
+
+    async prepareData() {
+      const p = await prepareSplits(cfg);
+      return {
+        manifestId: p.manifest.id,
+        counts: {
+          train: p.train.count,
+          validation: p.validation.count,
+          test: p.test.count,
+          stream: p.stream.count,
+        },
+        manifestWritten: p.manifestWritten,
+      };
+    },
+
+    async getChampion() {
+      const c = await store.champion();
+      if (!c) return null;
+      return {
+        versionId: c.versionId,
+        path: c.path,
+        metrics: c.metadata.metrics,
+        batchIds: c.metadata.lineage.batchIds,
+      };
+    },
+
+    async storeModelVersion(input) {
+      const manifestId = input.manifestId ?? (await manifest()).id;
+      const files = (await fs.readdir(input.stagedDir)).filter((n) => n !== 'metadata.json');
+      const stored = await store.storeVersion(
+        async (dir) => {
+          for (const f of files) await fs.copyFile(path.join(input.stagedDir, f), path.join(dir, f));
+        },
+        {
+          versionId: input.versionId,
+          createdAt: new Date().toISOString(),
+          metrics: { ...input.metrics },
+          hyperparameters: { ...input.hyperparameters },
+          seed: cfg.training.seed,
+          lineage: {
+            splitManifestHash: manifestId,
+            batchIds: [...input.batchIds],
+            parentVersionId: input.parentVersionId,
+          },
+          gitCommit: await gitCommit(REPO_ROOT),
+        },
+      );
+      await ledger.recordModelVersion({
+        versionId: input.versionId,
+        parentVersionId: input.parentVersionId,
+        retrainCycleId: input.retrainCycleId,
+        batchIds: input.batchIds,
+        splitManifestSha256: manifestId,
+      });
+      return { versionId: input.versionId, path: stored.path, created: stored.created };
+    },
+
+    async promoteModel({ versionId }) {
+      return store.promote(versionId);
+    },
+
+    async publishStreamSamples({ count, replay }) {
+      if (!(Number.isInteger(count) && count > 0)) {
+        throw new InvalidInputError(`count must be a positive integer, got ${count}`);
+      }
+      const prepared = await prepareSplits(cfg);
+      await ensureTopics(kafka, topics);
+      const all = streamSamples(prepared);
+      const published = await ledger.publishedAmong(all.map((s) => s.id));
+      // Split order, skipping what is out already; a replay sends from the start of the split again.
+      const chosen = (replay ? all : all.filter((s) => !published.has(s.id))).slice(0, count);
+      const producer = await openProducer(kafka);
+      try {
+        const ctx = Context.current();
+        const r = await publishSamples({ ledger, producer }, chosen, {
+          topic: cfg.kafka.topic,
+          source: STREAM_SOURCE,
+          chunkSize: cfg.kafka.publishChunk,
+          replay,
+          onChunk: (p) => ctx.heartbeat(p),
+        });
+        const after = await ledger.publishedAmong(all.map((s) => s.id));
+        return { ...r, remaining: all.length - after.size };
+      } finally {
+        await producer.disconnect();
+      }
+    },
+
+    async consumerLag() {
+      await ensureTopics(kafka, topics);
+      return { lag: (await consumerLag(kafka, cfg.kafka.consumerGroup, cfg.kafka.topic)).total };
+    },
+
+    async takeBatch({ minRecords, maxRecords, maxWaitMs }) {
+      await ensureTopics(kafka, topics);
+      const pending = await ledger.pendingBatches(cfg.kafka.topic);
+      if (!pending.length) {
+        // Counted before reading, so a too-small batch is never snapshotted nor recorded.
+        const lag = await consumerLag(kafka, cfg.kafka.consumerGroup, cfg.kafka.topic);
+        if (lag.total < minRecords) return { status: 'too-few', available: lag.total };
+      }
+      const taken = await takeBatches(kafka, ledger, {
+        topic: cfg.kafka.topic,
+        deadLetterTopic: cfg.kafka.deadLetterTopic,
+        groupId: cfg.kafka.consumerGroup,
+        dataDir: cfg.paths.dataDir,
+        maxRecords,
+        maxWaitMs,
+        maxRecordBytes: cfg.kafka.maxRecordBytes,
+      });
+      const batches = taken.batches.filter((b) => b.validCount > 0);
+      if (!batches.length) return { status: 'too-few', available: 0 };
+      return {
+        status: 'taken',
+        batchIds: batches.map((b) => b.id),
+        files: batches.map((b) => b.filePath),
+        consumed: taken.batches.reduce((n, b) => n + b.consumedCount, 0),
+        valid: taken.batches.reduce((n, b) => n + b.validCount, 0),
+        deadLettered: taken.batches.reduce((n, b) => n + b.deadLetteredCount, 0),
+        resumed: taken.reused,
+      };
+    },
+
+    async logBootstrapRun(input) {
+      const report = await readReport(input.reportFile);
+      const run = await logBootstrapRun(mlflow, target, {
+        key: input.key,
+        workflowId: Context.current().info.workflowExecution?.workflowId ?? input.key,
+        gitCommit: await gitCommit(REPO_ROOT),
+        version: { id: input.versionId, dir: store.versionPath(input.versionId) },
+        hyperparameters: input.hyperparameters,
+        params: input.params,
+        epochs: input.epochs,
+        evaluation: {
+          validation: scoreLog(input.scores.validation),
+          test: { ...scoreLog(input.scores.test), confusion: report.confusion },
+        },
+        misclassified: misclassifiedOf(report),
+        manifest: await manifest(),
+        ...(cfg.paths.mnistDir ? { idxDir: cfg.paths.mnistDir } : {}),
+      });
+      return {
+        runId: run.runId,
+        ...(run.registeredVersion ? { registeredVersion: run.registeredVersion } : {}),
+      };
+    },
+
+    async logRetrainRun(input) {
+      const report = input.reportFile ? await readReport(input.reportFile) : undefined;
+      let batch: BatchDatasetSource | undefined;
+      const rows = await Promise.all((input.batchIds ?? []).map((id) => ledger.getBatch(id)));
+      const found = rows.filter((r) => r !== undefined);
+      if (found.length) {
+        // The tracking composition logs one batch dataset; with several partitions the first stands for all.
+        const first = found[0]!;
+        batch = {
+          batchId: first.id,
+          sha256: first.sha256,
+          records: found.reduce((n, r) => n + r.validCount, 0),
+          topic: first.topic,
+          offsets: Object.fromEntries(
+            found.map((r) => [String(r.partition), `${r.startOffset}..${r.endOffset}`]),
+          ),
+        };
+      }
+      const run = await logRetrainRun(mlflow, target, {
+        key: input.key,
+        workflowId: Context.current().info.workflowExecution?.workflowId ?? input.key,
+        cycleId: input.key,
+        gitCommit: await gitCommit(REPO_ROOT),
+        decision: input.decision,
+        reason: input.reason,
+        championBefore: input.championBefore,
+        championAfter: input.championAfter,
+        settings: { ...input.settings, replayShare: cfg.training.replayShare },
+        ...(input.hyperparameters ? { hyperparameters: input.hyperparameters } : {}),
+        ...(input.mix ? { mix: input.mix } : {}),
+        counts: input.counts,
+        ...(batch ? { batch } : {}),
+        ...(input.prequential ? { prequential: scoreLog(input.prequential) } : {}),
+        ...(input.champion
+          ? {
+              champion: {
+                validation: scoreLog(input.champion.validation),
+                test: scoreLog(input.champion.test),
+              },
+            }
+          : {}),
+        ...(input.challenger
+          ? {
+              challenger: {
+                validation: scoreLog(input.challenger.validation),
+                test: { ...scoreLog(input.challenger.test), confusion: report?.confusion ?? [] },
+              },
+            }
+          : {}),
+        ...(input.epochs ? { epochs: input.epochs } : {}),
+        ...(input.promotedVersionId
+          ? {
+              promotedVersion: {
+                id: input.promotedVersionId,
+                dir: store.versionPath(input.promotedVersionId),
+              },
+            }
+          : {}),
+      });
+      return {
+        runId: run.runId,
+        ...(run.registeredVersion ? { registeredVersion: run.registeredVersion } : {}),
+      };
+    },
+
+    async recordCycle(input) {
+      await ledger.recordRetrainCycle({
+        id: input.cycleId,
+        decision: input.decision,
+        reason: input.reason,
+        championBefore: input.championBefore,
+        championAfter: input.championAfter,
+        metrics: { ...input.metrics },
+      });
+    },
+
+    async markBatchesUsed({ batchIds, cycleId }) {
+      // Ledger first: once it says "used", no later cycle takes these records again, whatever fails next.
+      await ledger.markBatchesUsed(batchIds, cycleId);
+      for (const id of batchIds) await ledger.setBatchFile(id, await markSnapshotUsed(cfg.paths.dataDir, id));
+    },
+
+    async commitOffsets() {
+      const next = await ledger.nextOffsets(cfg.kafka.topic);
+      const committed = await commitBatch(kafka, cfg.kafka.consumerGroup, cfg.kafka.topic, next);
+      return { committed: Object.fromEntries(Object.entries(committed).map(([p, o]) => [String(p), o])) };
+    },
+
+    async cleanUpRun({ key }) {
+      await fs.rm(runDir(cfg.paths.dataDir, key), { recursive: true, force: true });
+    },
+  };
+}

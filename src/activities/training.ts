@@ -1,0 +1,239 @@
+/**
+ * Training-queue activities: train, fine-tune and evaluate with native TensorFlow. They heartbeat every
+ * batch, stop at the next batch when Temporal cancels them, save a checkpoint after every epoch and, on
+ * a retry, resume from the checkpoint named in the last heartbeat instead of starting over.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { CancelledFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import type { Config } from '../config';
+import { prepareSplits, type PreparedData } from '../domain/data';
+import { IMAGE_BYTES, type MnistSet } from '../domain/data/types';
+import { compileCnn, createCnn } from '../domain/model/architecture';
+import { evaluate, predict, type Evaluation } from '../domain/model/evaluate';
+import { fineTune } from '../domain/model/fine-tune';
+import { hyperparametersFromConfig, type Hyperparameters } from '../domain/model/hyperparameters';
+import { loadModel, saveModel } from '../domain/model/persistence';
+import type { LayersModel, Tf } from '../domain/model/tf';
+import { train, type EpochMetrics, type TrainResult } from '../domain/model/train';
+import { readBatchSnapshot } from '../domain/stream/batch-snapshot';
+import { pickMisclassified } from '../domain/tracking';
+import type { EpochRecord, Score } from '../shared';
+import type { StagedModel, TrainingActivities, TrainingHeartbeat } from './contracts';
+import { InvalidInputError } from './errors';
+import { runPaths } from './run-files';
+import { TrainingReporter, type ProgressSink } from './training-progress';
+
+export interface TrainingDeps {
+  readonly cfg: Config;
+  readonly tf: Tf;
+  /** Sends training figures to the workflow (a Temporal client signal); none in unit tests. */
+  readonly progressSink?: ProgressSink;
+  /** Splits, loaded once per worker process; tests pass small ones. */
+  readonly data?: () => Promise<Pick<PreparedData, 'train' | 'validation' | 'test'>>;
+}
+
+/** What evaluateOnSplits writes for the MLflow run's plots (images as base64). */
+export interface EvaluationReport {
+  readonly confusion: readonly (readonly number[])[];
+  readonly misclassified: { index: number; actual: number; predicted: number; image: string }[];
+}
+
+const toScore = (e: Evaluation): Score => ({
+  accuracy: e.accuracy,
+  loss: e.loss,
+  count: e.count,
+  perClassAccuracy: e.perClassAccuracy.map((a) => (Number.isNaN(a) ? null : a)),
+});
+
+const toRecord = (m: EpochMetrics): EpochRecord => ({
+  epoch: m.epoch,
+  loss: m.loss,
+  accuracy: m.accuracy,
+  seconds: m.seconds,
+  ...(m.valLoss !== undefined ? { valLoss: m.valLoss } : {}),
+  ...(m.valAccuracy !== undefined ? { valAccuracy: m.valAccuracy } : {}),
+});
+
+/** One set from several batch snapshots (one per partition), in the given order. */
+async function readBatches(files: readonly string[]): Promise<MnistSet> {
+  if (files.length === 0)
+    throw new InvalidInputError('no batch files given: pass the files takeBatch returned');
+  const sets = await Promise.all(files.map(async (f) => (await readBatchSnapshot(f)).set));
+  const count = sets.reduce((n, s) => n + s.count, 0);
+  const images = new Uint8Array(count * IMAGE_BYTES);
+  const labels = new Uint8Array(count);
+  let at = 0;
+  for (const s of sets) {
+    images.set(s.images, at * IMAGE_BYTES);
+    labels.set(s.labels, at);
+    at += s.count;
+  }
+  return { images, labels, count };
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+export function createTrainingActivities(deps: TrainingDeps): TrainingActivities {
+  const { cfg, tf } = deps;
+  let dataPromise: Promise<Pick<PreparedData, 'train' | 'validation' | 'test'>> | undefined;
+  const data = () => {
+    dataPromise ??= (deps.data ?? (() => prepareSplits(cfg)))();
+    // A failed load must not stick: the next activity tries again.
+    dataPromise.catch(() => (dataPromise = undefined));
+    return dataPromise;
+  };
+
+  /**
+   * The shared loop of both training activities: resume point from the heartbeat details, checkpoint
+   * after each epoch, cancellation through the model's AbortSignal, the result staged for the IO side.
+   */
+  async function runTraining(
+    key: string,
+    stagedName: string,
+    hyper: Hyperparameters,
+    start: (resume: { model: LayersModel; epochsCompleted: number } | undefined) => Promise<LayersModel>,
+    fit: (
+      model: LayersModel,
+      hooks: Parameters<typeof train>[3],
+    ) => Promise<TrainResult & { mix?: StagedModel['mix'] }>,
+  ): Promise<StagedModel> {
+    const ctx = Context.current();
+    const paths = runPaths(cfg.paths.dataDir, key);
+    const details = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
+    const resumable =
+      details?.checkpointDir &&
+      details.epochsCompleted > 0 &&
+      (await exists(path.join(details.checkpointDir, 'model.json')));
+    const resumedFromEpoch = resumable ? details.epochsCompleted : 0;
+    const model = await start(
+      resumable
+        ? { model: await loadModel(tf, details.checkpointDir!), epochsCompleted: resumedFromEpoch }
+        : undefined,
+    );
+    const reporter = new TrainingReporter(ctx, resumable ? details : undefined, deps.progressSink);
+    const history: EpochRecord[] = [];
+    try {
+      const result = await fit(model, {
+        hyper,
+        initialEpoch: resumedFromEpoch,
+        signal: ctx.cancellationSignal,
+        onBatchEnd: (p) => reporter.batch({ ...p, epochs: hyper.epochs, resumedFromEpoch }),
+        onEpochEnd: async (epoch, m, metrics) => {
+          history.push(toRecord(metrics));
+          const dir = paths.checkpoint(ctx.info.activityType, epoch + 1);
+          await saveModel(tf, m, dir, { includeOptimizer: true, overwrite: true });
+          reporter.checkpoint(epoch + 1, dir, {
+            epoch,
+            epochs: hyper.epochs,
+            batch: 0,
+            batches: 0,
+            loss: metrics.loss,
+            resumedFromEpoch,
+          });
+        },
+      });
+      if (result.cancelled)
+        throw new CancelledFailure('training cancelled; the last completed epoch is checkpointed');
+      const dir = paths.staged(stagedName);
+      await saveModel(tf, model, dir, { overwrite: true });
+      return {
+        dir,
+        epochs: history,
+        resumedFromEpoch,
+        hyperparameters: { ...hyper },
+        ...(result.mix ? { mix: result.mix } : {}),
+      };
+    } finally {
+      model.dispose();
+    }
+  }
+
+  return {
+    async trainInitialModel({ key, epochs }) {
+      const splits = await data();
+      const hyper = { ...hyperparametersFromConfig(cfg.training), epochs };
+      return runTraining(
+        key,
+        'initial',
+        hyper,
+        async (resume) => {
+          if (!resume) return createCnn(tf, hyper);
+          if (!resume.model.optimizer) compileCnn(tf, resume.model, hyper);
+          return resume.model;
+        },
+        (model, hooks) => train(tf, model, splits.train, { ...hooks, validation: splits.validation }),
+      );
+    },
+
+    async fineTuneChallenger({ key, championDir, batchFiles, epochs }) {
+      const [splits, fresh] = await Promise.all([data(), readBatches(batchFiles)]);
+      const hyper = { ...hyperparametersFromConfig(cfg.training), epochs };
+      return runTraining(
+        key,
+        'challenger',
+        hyper,
+        async (resume) => resume?.model ?? loadModel(tf, championDir),
+        async (model, hooks) => {
+          const r = await fineTune(tf, model, fresh, splits.train, {
+            ...hooks,
+            hyper,
+            replayShare: cfg.training.replayShare,
+            validation: splits.validation,
+          });
+          return { ...r, mix: { newCount: r.mix.newCount, replayCount: r.mix.replayCount } };
+        },
+      );
+    },
+
+    async evaluateOnSplits({ modelDir, report }) {
+      const splits = await data();
+      const model = await loadModel(tf, modelDir);
+      try {
+        const validation = await evaluate(tf, model, splits.validation);
+        Context.current().heartbeat();
+        const test = await evaluate(tf, model, splits.test);
+        let reportFile: string | undefined;
+        if (report) {
+          const digits = (await predict(tf, model, splits.test.images)).map((p) => p.digit);
+          const body: EvaluationReport = {
+            confusion: test.confusion,
+            misclassified: pickMisclassified(splits.test, digits).map((d) => ({
+              index: d.index,
+              actual: d.actual,
+              predicted: d.predicted,
+              image: Buffer.from(d.image).toString('base64'),
+            })),
+          };
+          reportFile = runPaths(cfg.paths.dataDir, report.key).report(report.name);
+          await fs.mkdir(path.dirname(reportFile), { recursive: true });
+          await fs.writeFile(`${reportFile}.tmp`, JSON.stringify(body));
+          await fs.rename(`${reportFile}.tmp`, reportFile);
+        }
+        return {
+          validation: toScore(validation),
+          test: toScore(test),
+          ...(reportFile ? { reportFile } : {}),
+        };
+      } finally {
+        model.dispose();
+      }
+    },
+
+    async evaluateOnBatch({ modelDir, batchFiles }) {
+      const set = await readBatches(batchFiles);
+      const model = await loadModel(tf, modelDir);
+      try {
+        return toScore(await evaluate(tf, model, set));
+      } finally {
+        model.dispose();
+      }
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/** Opens what the activities talk to, and closes it again in reverse order. */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../config';
+import { createKafka } from '../adapters/kafka/client';
+import { MlflowClient } from '../adapters/mlflow';
+import { loadTf } from '../adapters/tf-backend';
+import { Ledger } from '../domain/ledger/ledger';
+import { ModelStore } from '../domain/registry/store';
+import type { IoDeps } from '../activities/io';
+import type { TrainingDeps } from '../activities/training';
+import { TRAINING_PROGRESS_SIGNAL } from '../shared';
+
+export interface Opened<T> {
+  readonly deps: T;
+  close(): Promise<void>;
+}
+
+export async function openIoDeps(cfg: Config, trainingTaskQueue?: string): Promise<Opened<IoDeps>> {
+  // Migrates the schema on open (under an advisory lock), so a fresh database just works.
+  const ledger = await Ledger.open(cfg.postgres);
+  return {
+    deps: {
+      cfg,
+      ledger,
+      kafka: createKafka(cfg.kafka),
+      mlflow: new MlflowClient(cfg.mlflow),
+      store: new ModelStore(cfg.paths.modelsDir),
+      ...(trainingTaskQueue ? { trainingTaskQueue } : {}),
+    },
+    close: () => ledger.close(),
+  };
+}
+
+/** Native TensorFlow for the device, and a client that signals training progress to workflows. */
+export async function openTrainingDeps(cfg: Config): Promise<Opened<TrainingDeps>> {
+  const tf = loadTf(cfg.training.device);
+  const connection = await Connection.connect({ address: cfg.temporal.address });
+  const client = new Client({ connection, namespace: cfg.temporal.namespace });
+  return {
+    deps: {
+      cfg,
+      tf,
+      progressSink: async ({ workflowId, runId }, progress) => {
+        await client.workflow.getHandle(workflowId, runId).signal(TRAINING_PROGRESS_SIGNAL, progress);
+      },
+    },
+    close: () => connection.close(),
+  };
+}
+
+export function connectWorker(cfg: Config): Promise<NativeConnection> {
+  return NativeConnection.connect({ address: cfg.temporal.address });
+}
