@@ -1,0 +1,113 @@
+/**
+ * Training activities under MockActivityEnvironment with native TensorFlow and a tiny synthetic set:
+ * heartbeats carry the resume point, a retry resumes from the checkpoint, cancellation stops training.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { TrainingHeartbeat } from '../../../src/activities/contracts';
+import { createTrainingActivities } from '../../../src/activities/training';
+import { loadTf } from '../../../src/adapters/tf-backend';
+import { loadConfig } from '../../../src/config';
+import { IMAGE_BYTES, type MnistSet } from '../../../src/domain/data/types';
+
+const tf = loadTf('cpu');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'training-activity-'));
+const cfg = loadConfig({ ...process.env, DATA_DIR: dir, BATCH_SIZE: '16' });
+
+/** Digits drawn as a bright row at a label-dependent height: learnable in a few batches. */
+function synthetic(count: number, offset: number): MnistSet {
+  const images = new Uint8Array(count * IMAGE_BYTES);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const label = (i + offset) % 10;
+    labels[i] = label;
+    images.fill(255, i * IMAGE_BYTES + (2 + label * 2) * 28, i * IMAGE_BYTES + (3 + label * 2) * 28);
+  }
+  return { images, labels, count };
+}
+const data = async () => ({ train: synthetic(64, 0), validation: synthetic(20, 3), test: synthetic(20, 7) });
+const activities = createTrainingActivities({ cfg, tf, data });
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('trainInitialModel', () => {
+  it('heartbeats every batch and checkpoints every epoch', async () => {
+    const env = new MockActivityEnvironment({ activityType: 'trainInitialModel' });
+    const beats: TrainingHeartbeat[] = [];
+    env.on('heartbeat', (d: TrainingHeartbeat) => beats.push(d));
+    const staged = await env.run(activities.trainInitialModel, { key: 'hb', epochs: 2 });
+    expect(staged.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+    expect(staged.resumedFromEpoch).toBe(0);
+    expect(existsSync(path.join(staged.dir, 'model.json'))).toBe(true);
+    // 64 samples / 16 = 4 batches per epoch, plus one heartbeat per checkpoint.
+    expect(beats.length).toBe(2 * 4 + 2);
+    const last = beats.at(-1)!;
+    expect(last.epochsCompleted).toBe(2);
+    expect(existsSync(path.join(last.checkpointDir!, 'model.json'))).toBe(true);
+    expect(beats.some((b) => b.progress.batch === 3 && Number.isFinite(b.progress.loss))).toBe(true);
+  }, 60_000);
+
+  it('resumes from the checkpoint named in the heartbeat details', async () => {
+    const first = new MockActivityEnvironment({ activityType: 'trainInitialModel' });
+    let afterOne: TrainingHeartbeat | undefined;
+    first.on('heartbeat', (d: TrainingHeartbeat) => {
+      if (d.epochsCompleted === 1 && !afterOne) afterOne = d;
+    });
+    await first.run(activities.trainInitialModel, { key: 'resume', epochs: 1 });
+    expect(afterOne?.checkpointDir).toBeDefined();
+
+    const retry = new MockActivityEnvironment({
+      activityType: 'trainInitialModel',
+      attempt: 2,
+      heartbeatDetails: afterOne,
+    });
+    const staged = await retry.run(activities.trainInitialModel, { key: 'resume', epochs: 3 });
+    expect(staged.resumedFromEpoch).toBe(1);
+    expect(staged.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+  }, 60_000);
+
+  it('starts over when the checkpoint in the details is gone', async () => {
+    const env = new MockActivityEnvironment({
+      activityType: 'trainInitialModel',
+      attempt: 2,
+      heartbeatDetails: { epochsCompleted: 1, checkpointDir: path.join(dir, 'nowhere'), progress: {} },
+    });
+    const staged = await env.run(activities.trainInitialModel, { key: 'gone', epochs: 1 });
+    expect(staged.resumedFromEpoch).toBe(0);
+  }, 60_000);
+
+  it('stops at the next batch when cancelled, keeping the last checkpoint', async () => {
+    const env = new MockActivityEnvironment({ activityType: 'trainInitialModel' });
+    const beats: TrainingHeartbeat[] = [];
+    env.on('heartbeat', (d: TrainingHeartbeat) => {
+      beats.push(d);
+      // Cancel in the second epoch, after the first was checkpointed.
+      if (d.progress.epoch === 1 && d.progress.batch === 1) env.cancel('test cancels');
+    });
+    await expect(env.run(activities.trainInitialModel, { key: 'cancel', epochs: 5 })).rejects.toBeInstanceOf(
+      CancelledFailure,
+    );
+    expect(Math.max(...beats.map((b) => b.progress.epoch))).toBe(1);
+    expect(beats.at(-1)!.epochsCompleted).toBe(1);
+  }, 60_000);
+});
+
+describe('evaluateOnSplits', () => {
+  it('scores validation and test and writes the report for the MLflow plots', async () => {
+    const env = new MockActivityEnvironment({ activityType: 'trainInitialModel' });
+    const staged = await env.run(activities.trainInitialModel, { key: 'eval', epochs: 1 });
+    const scores = await new MockActivityEnvironment().run(activities.evaluateOnSplits, {
+      modelDir: staged.dir,
+      report: { key: 'eval', name: 'initial' },
+    });
+    expect(scores.validation.count).toBe(20);
+    expect(scores.test.count).toBe(20);
+    expect(scores.test.accuracy).toBeGreaterThanOrEqual(0);
+    expect(scores.test.perClassAccuracy).toHaveLength(10);
+    const report = JSON.parse(readFileSync(scores.reportFile!, 'utf8')) as { confusion: number[][] };
+    expect(report.confusion.flat().reduce((a, b) => a + b, 0)).toBe(20);
+  }, 60_000);
+});
