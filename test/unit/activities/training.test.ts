@@ -7,7 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { TrainingHeartbeat } from '../../../src/activities/contracts';
+import type {
+  EvaluateInput,
+  EvaluatedSplits,
+  StagedModel,
+  TrainInitialInput,
+  TrainingHeartbeat,
+} from '../../../src/activities/contracts';
 import { createTrainingActivities } from '../../../src/activities/training';
 import { loadTf } from '../../../src/adapters/tf-backend';
 import { loadConfig } from '../../../src/config';
@@ -30,6 +36,11 @@ function synthetic(count: number, offset: number): MnistSet {
 }
 const data = async () => ({ train: synthetic(64, 0), validation: synthetic(20, 3), test: synthetic(20, 7) });
 const activities = createTrainingActivities({ cfg, tf, data });
+// Typed wrappers: MockActivityEnvironment.run cannot infer through the interface's method types.
+const trainInitial = (env: MockActivityEnvironment, input: TrainInitialInput): Promise<StagedModel> =>
+  env.run((i: TrainInitialInput) => activities.trainInitialModel(i), input);
+const evaluateSplits = (env: MockActivityEnvironment, input: EvaluateInput): Promise<EvaluatedSplits> =>
+  env.run((i: EvaluateInput) => activities.evaluateOnSplits(i), input);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -38,7 +49,7 @@ describe('trainInitialModel', () => {
     const env = new MockActivityEnvironment({ activityType: 'trainInitialModel' });
     const beats: TrainingHeartbeat[] = [];
     env.on('heartbeat', (d: TrainingHeartbeat) => beats.push(d));
-    const staged = await env.run(activities.trainInitialModel, { key: 'hb', epochs: 2 });
+    const staged = await trainInitial(env, { key: 'hb', epochs: 2 });
     expect(staged.epochs.map((e) => e.epoch)).toEqual([0, 1]);
     expect(staged.resumedFromEpoch).toBe(0);
     expect(existsSync(path.join(staged.dir, 'model.json'))).toBe(true);
@@ -56,7 +67,7 @@ describe('trainInitialModel', () => {
     first.on('heartbeat', (d: TrainingHeartbeat) => {
       if (d.epochsCompleted === 1 && !afterOne) afterOne = d;
     });
-    await first.run(activities.trainInitialModel, { key: 'resume', epochs: 1 });
+    await trainInitial(first, { key: 'resume', epochs: 1 });
     expect(afterOne?.checkpointDir).toBeDefined();
 
     const retry = new MockActivityEnvironment({
@@ -64,7 +75,7 @@ describe('trainInitialModel', () => {
       attempt: 2,
       heartbeatDetails: afterOne,
     });
-    const staged = await retry.run(activities.trainInitialModel, { key: 'resume', epochs: 3 });
+    const staged = await trainInitial(retry, { key: 'resume', epochs: 3 });
     expect(staged.resumedFromEpoch).toBe(1);
     expect(staged.epochs.map((e) => e.epoch)).toEqual([1, 2]);
   }, 60_000);
@@ -75,7 +86,7 @@ describe('trainInitialModel', () => {
       attempt: 2,
       heartbeatDetails: { epochsCompleted: 1, checkpointDir: path.join(dir, 'nowhere'), progress: {} },
     });
-    const staged = await env.run(activities.trainInitialModel, { key: 'gone', epochs: 1 });
+    const staged = await trainInitial(env, { key: 'gone', epochs: 1 });
     expect(staged.resumedFromEpoch).toBe(0);
   }, 60_000);
 
@@ -85,11 +96,9 @@ describe('trainInitialModel', () => {
     env.on('heartbeat', (d: TrainingHeartbeat) => {
       beats.push(d);
       // Cancel in the second epoch, after the first was checkpointed.
-      if (d.progress.epoch === 1 && d.progress.batch === 1) env.cancel('test cancels');
+      if (d.progress.epoch === 1 && d.progress.batch === 1) env.cancel('CANCELLED');
     });
-    await expect(env.run(activities.trainInitialModel, { key: 'cancel', epochs: 5 })).rejects.toBeInstanceOf(
-      CancelledFailure,
-    );
+    await expect(trainInitial(env, { key: 'cancel', epochs: 5 })).rejects.toBeInstanceOf(CancelledFailure);
     expect(Math.max(...beats.map((b) => b.progress.epoch))).toBe(1);
     expect(beats.at(-1)!.epochsCompleted).toBe(1);
   }, 60_000);
@@ -98,8 +107,8 @@ describe('trainInitialModel', () => {
 describe('evaluateOnSplits', () => {
   it('scores validation and test and writes the report for the MLflow plots', async () => {
     const env = new MockActivityEnvironment({ activityType: 'trainInitialModel' });
-    const staged = await env.run(activities.trainInitialModel, { key: 'eval', epochs: 1 });
-    const scores = await new MockActivityEnvironment().run(activities.evaluateOnSplits, {
+    const staged = await trainInitial(env, { key: 'eval', epochs: 1 });
+    const scores = await evaluateSplits(new MockActivityEnvironment(), {
       modelDir: staged.dir,
       report: { key: 'eval', name: 'initial' },
     });
