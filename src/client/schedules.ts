@@ -3,7 +3,7 @@
  *
  *   stream      every STREAM_INTERVAL, streamNewDataWorkflow publishes STREAM_BATCH_SIZE new samples
  *   retrain     every RETRAIN_INTERVAL, retrainTriggerWorkflow starts a retrain cycle
- *   lag-trigger every LAG_CHECK_INTERVAL, a retrain that needs RETRAIN_LAG_THRESHOLD new records
+ *   lag-trigger every LAG_CHECK_INTERVAL, lagCheckWorkflow starts a retrain once RETRAIN_LAG_THRESHOLD records wait
  *
  * Overlap policies:
  *   - retrain and lag-trigger: SKIP. Never two retrains at once; a tick that falls while one runs has
@@ -23,6 +23,7 @@ import {
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import type { Config } from '../config';
+import type { LagCheckInput } from '../workflows/lag-check';
 import { TASK_QUEUES, type RetrainTriggerInput, type StreamNewDataInput } from '../shared';
 import { badInput, notReady } from './errors';
 
@@ -106,16 +107,14 @@ function definition(name: ScheduleName, s: ScheduleSettings): Definition {
       };
     }
     case 'lag-trigger': {
-      // No lag-check workflow exists yet: a retrain whose batch needs `lagThreshold` records is the check,
-      // since retrain skips (recording why) when fewer records wait. It still runs under the fixed retrain id.
-      const input: RetrainTriggerInput = { retrain: { minRecords: s.lagThreshold } };
+      const input: LagCheckInput = { lagThreshold: s.lagThreshold };
       return {
         everyMs: s.lagCheckIntervalMs,
         overlap: ScheduleOverlapPolicy.SKIP,
         note: `retrains once ${s.lagThreshold} records wait`,
         action: {
           type: 'startWorkflow',
-          workflowType: 'retrainTriggerWorkflow',
+          workflowType: 'lagCheckWorkflow',
           args: [input],
           taskQueue: s.taskQueue,
           workflowId: `${id}-run`,
