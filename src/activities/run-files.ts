@@ -20,6 +20,7 @@ export const runPaths = (dataDir: string, key: string) => {
   const dir = runDir(dataDir, key);
   return {
     dir,
+    checkpoints: (activity: string) => path.join(dir, 'checkpoints', activity),
     checkpoint: (activity: string, epochsCompleted: number) =>
       path.join(dir, 'checkpoints', activity, `epoch-${epochsCompleted}`),
     staged: (name: string) => path.join(dir, 'staged', name),

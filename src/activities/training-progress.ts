@@ -22,7 +22,7 @@ export class TrainingReporter {
 
   constructor(
     private readonly ctx: Context,
-    resumedFrom: TrainingHeartbeat | undefined,
+    resumedFrom: Pick<TrainingHeartbeat, 'epochsCompleted' | 'checkpointDir'> | undefined,
     private readonly sink: ProgressSink | undefined,
     private readonly now: () => number = Date.now,
   ) {

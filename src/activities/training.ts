@@ -80,6 +80,34 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+/**
+ * Where a retry resumes: the later of the heartbeat's checkpoint and the newest complete checkpoint on
+ * disk. The disk matters because the SDK throttles heartbeats (up to a minute): a worker killed soon
+ * after an epoch's checkpoint may never have sent the heartbeat naming it. Checkpoints are renamed into
+ * place whole, so an `epoch-N` folder with a model.json is complete.
+ */
+async function resumePoint(
+  details: TrainingHeartbeat | undefined,
+  checkpointsDir: string,
+): Promise<{ epochsCompleted: number; checkpointDir: string } | undefined> {
+  let best: { epochsCompleted: number; checkpointDir: string } | undefined;
+  if (
+    details?.checkpointDir &&
+    details.epochsCompleted > 0 &&
+    (await exists(path.join(details.checkpointDir, 'model.json')))
+  ) {
+    best = { epochsCompleted: details.epochsCompleted, checkpointDir: details.checkpointDir };
+  }
+  for (const name of await fs.readdir(checkpointsDir).catch(() => [] as string[])) {
+    const n = Number(/^epoch-(\d+)$/.exec(name)?.[1] ?? NaN);
+    const dir = path.join(checkpointsDir, name);
+    if (n > (best?.epochsCompleted ?? 0) && (await exists(path.join(dir, 'model.json')))) {
+      best = { epochsCompleted: n, checkpointDir: dir };
+    }
+  }
+  return best;
+}
+
 export function createTrainingActivities(deps: TrainingDeps): TrainingActivities {
   const { cfg, tf } = deps;
   let dataPromise: Promise<Pick<PreparedData, 'train' | 'validation' | 'test'>> | undefined;
@@ -106,18 +134,17 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
   ): Promise<StagedModel> {
     const ctx = Context.current();
     const paths = runPaths(cfg.paths.dataDir, key);
-    const details = ctx.info.heartbeatDetails as TrainingHeartbeat | undefined;
-    const resumable =
-      details?.checkpointDir &&
-      details.epochsCompleted > 0 &&
-      (await exists(path.join(details.checkpointDir, 'model.json')));
-    const resumedFromEpoch = resumable ? details.epochsCompleted : 0;
+    const resume = await resumePoint(
+      ctx.info.heartbeatDetails as TrainingHeartbeat | undefined,
+      paths.checkpoints(ctx.info.activityType),
+    );
+    const resumedFromEpoch = resume?.epochsCompleted ?? 0;
     const model = await start(
-      resumable
-        ? { model: await loadModel(tf, details.checkpointDir!), epochsCompleted: resumedFromEpoch }
+      resume
+        ? { model: await loadModel(tf, resume.checkpointDir), epochsCompleted: resumedFromEpoch }
         : undefined,
     );
-    const reporter = new TrainingReporter(ctx, resumable ? details : undefined, deps.progressSink);
+    const reporter = new TrainingReporter(ctx, resume, deps.progressSink);
     const history: EpochRecord[] = [];
     try {
       const result = await fit(model, {

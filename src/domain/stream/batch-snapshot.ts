@@ -63,7 +63,9 @@ export function snapshotPaths(dataDir: string, id: string): { toUse: string; use
 }
 
 export function encodeSnapshot(samples: readonly PublishableSample[]): Buffer {
-  const ids = samples.map((s) => {
+  // Sized first, then filled: one allocation and one copy of each image, no per-id Buffers.
+  let idBytes = 0;
+  for (const s of samples) {
     if (!SAMPLE_ID_PATTERN.test(s.id)) {
       throw new StreamError(
         'bad-request',
@@ -83,22 +85,23 @@ export function encodeSnapshot(samples: readonly PublishableSample[]): Buffer {
         'Validate records with decodeRecord first.',
       );
     }
-    return Buffer.from(s.id, 'utf8');
-  });
+    // The pattern admits ASCII only: one byte per character.
+    idBytes += 2 + s.id.length;
+  }
   const n = samples.length;
-  const idBytes = ids.reduce((sum, b) => sum + 2 + b.length, 0);
-  const out = Buffer.alloc(HEADER_BYTES + n + n * IMAGE_BYTES + idBytes);
+  // Unzeroed is safe: the loop below writes every byte (header, labels, images, ids).
+  const out = Buffer.allocUnsafe(HEADER_BYTES + n + n * IMAGE_BYTES + idBytes);
   MAGIC.copy(out, 0);
   out.writeUInt32BE(n, 4);
   let pos = HEADER_BYTES + n + n * IMAGE_BYTES;
-  samples.forEach((s, i) => {
+  for (let i = 0; i < n; i++) {
+    const s = samples[i]!;
     out[HEADER_BYTES + i] = s.label;
     out.set(s.image, HEADER_BYTES + n + i * IMAGE_BYTES);
-    const id = ids[i]!;
-    out.writeUInt16BE(id.length, pos);
-    id.copy(out, pos + 2);
-    pos += 2 + id.length;
-  });
+    out.writeUInt16BE(s.id.length, pos);
+    out.write(s.id, pos + 2, 'latin1');
+    pos += 2 + s.id.length;
+  }
   return out;
 }
 

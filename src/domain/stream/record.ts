@@ -101,6 +101,25 @@ function headerText(headers: RecordHeaders, name: string): HeaderText {
   return { ok: true, text: raw.toString('utf8') };
 }
 
+const SCHEMA_V1_BYTES = Buffer.from(SCHEMA_V1, 'ascii');
+
+/** The label of a one-byte Buffer header holding an ASCII digit, else undefined (slow path decides). */
+function fastDigit(raw: RecordHeaders[string]): number | undefined {
+  if (!Buffer.isBuffer(raw) || raw.length !== 1) return undefined;
+  const d = raw[0]! - 0x30;
+  return d >= 0 && d < NUM_CLASSES ? d : undefined;
+}
+
+/**
+ * The sample id of a key that is a valid id, else undefined. Valid ids are ASCII, so a latin1 read
+ * that matches the pattern is also the exact UTF-8 reading; only keys that fail need the UTF-8 check.
+ */
+function fastSampleId(key: Buffer): string | undefined {
+  if (key.length > 128) return undefined;
+  const id = key.toString('latin1');
+  return SAMPLE_ID_PATTERN.test(id) ? id : undefined;
+}
+
 /** Validates one record; the first problem found wins, cheapest checks first. */
 export function decodeRecord(
   record: Pick<RawRecord, 'key' | 'value' | 'headers'>,
@@ -111,38 +130,51 @@ export function decodeRecord(
     return poison('oversized-value', `value is ${value.length} bytes, the limit is ${limits.maxRecordBytes}`);
   }
   if (key === null || key.length === 0) return poison('missing-key', 'record has no key (the sample id)');
-  if (!isUtf8(key)) return poison('garbage', 'key is not valid UTF-8');
-  const id = key.toString('utf8');
-  if (!SAMPLE_ID_PATTERN.test(id)) {
-    return poison(
-      'invalid-key',
-      `key ${JSON.stringify(id.slice(0, 64))} is not a sample id (${SAMPLE_ID_PATTERN})`,
-    );
+  let id = fastSampleId(key);
+  if (id === undefined) {
+    if (!isUtf8(key)) return poison('garbage', 'key is not valid UTF-8');
+    id = key.toString('utf8');
+    if (!SAMPLE_ID_PATTERN.test(id)) {
+      return poison(
+        'invalid-key',
+        `key ${JSON.stringify(id.slice(0, 64))} is not a sample id (${SAMPLE_ID_PATTERN})`,
+      );
+    }
   }
 
-  const schema = headerText(headers, HEADER.schema);
-  if (!schema.ok) return poison('garbage', schema.detail);
-  if (schema.text === undefined) return poison('schema-missing', `header "${HEADER.schema}" is missing`);
-  if (schema.text !== SCHEMA_V1) {
-    return poison(
-      'schema-unknown',
-      `schema ${JSON.stringify(schema.text.slice(0, 64))}, expected ${SCHEMA_V1}`,
-    );
+  // The common case, one Buffer equal to the known schema, skips the UTF-8 decoding.
+  const rawSchema = headers[HEADER.schema];
+  if (!(Buffer.isBuffer(rawSchema) && rawSchema.equals(SCHEMA_V1_BYTES))) {
+    const schema = headerText(headers, HEADER.schema);
+    if (!schema.ok) return poison('garbage', schema.detail);
+    if (schema.text === undefined) return poison('schema-missing', `header "${HEADER.schema}" is missing`);
+    if (schema.text !== SCHEMA_V1) {
+      return poison(
+        'schema-unknown',
+        `schema ${JSON.stringify(schema.text.slice(0, 64))}, expected ${SCHEMA_V1}`,
+      );
+    }
   }
 
-  const label = headerText(headers, HEADER.label);
-  if (!label.ok) return poison('garbage', label.detail);
-  if (label.text === undefined || label.text === '')
-    return poison('label-missing', `header "${HEADER.label}" is missing`);
-  if (!/^[0-9]+$/.test(label.text)) {
-    return poison(
-      'label-not-digit',
-      `label ${JSON.stringify(label.text.slice(0, 16))} is not an ASCII digit`,
-    );
-  }
-  const digit = Number(label.text);
-  if (label.text.length !== 1 || digit >= NUM_CLASSES) {
-    return poison('label-out-of-range', `label ${label.text.slice(0, 16)} is outside 0..${NUM_CLASSES - 1}`);
+  let digit = fastDigit(headers[HEADER.label]);
+  if (digit === undefined) {
+    const label = headerText(headers, HEADER.label);
+    if (!label.ok) return poison('garbage', label.detail);
+    if (label.text === undefined || label.text === '')
+      return poison('label-missing', `header "${HEADER.label}" is missing`);
+    if (!/^[0-9]+$/.test(label.text)) {
+      return poison(
+        'label-not-digit',
+        `label ${JSON.stringify(label.text.slice(0, 16))} is not an ASCII digit`,
+      );
+    }
+    digit = Number(label.text);
+    if (label.text.length !== 1 || digit >= NUM_CLASSES) {
+      return poison(
+        'label-out-of-range',
+        `label ${label.text.slice(0, 16)} is outside 0..${NUM_CLASSES - 1}`,
+      );
+    }
   }
 
   const source = headerText(headers, HEADER.source);
@@ -158,7 +190,9 @@ export function decodeRecord(
       `value is ${value.length} bytes, expected ${IMAGE_BYTES} (28×28 pixels)`,
     );
   }
-  return { ok: true, sample: { id, label: digit, source: source.text, image: new Uint8Array(value) } };
+  // A view, not a copy: the snapshot copies the pixels once anyway, and nothing writes to the record.
+  const image = new Uint8Array(value.buffer, value.byteOffset, value.length);
+  return { ok: true, sample: { id, label: digit, source: source.text, image } };
 }
 
 /** The v1 record for a sample; throws RecordFormatError on a sample that could not be decoded back. */

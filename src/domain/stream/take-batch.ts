@@ -13,7 +13,8 @@ import type { BatchEntry } from '../ledger/types';
 import { batchId, markSnapshotUsed, writeBatchSnapshot } from './batch-snapshot';
 import { toDeadLetter } from './dead-letter';
 import type { RawRecord } from './record';
-import { candidateIds, triageBatch } from './triage';
+import { stageClock, type StageObserver } from './stage-clock';
+import { candidateIds, decodeRecords, triageBatch } from './triage';
 
 export interface StreamTopics {
   readonly topic: string;
@@ -26,6 +27,8 @@ export interface TakeOptions extends StreamTopics {
   readonly maxRecords: number;
   readonly maxWaitMs: number;
   readonly maxRecordBytes: number;
+  /** Told the time of each stage (per partition for the per-batch stages). */
+  readonly onStage?: StageObserver;
 }
 
 export interface TakenBatches {
@@ -41,13 +44,17 @@ export interface TakenBatches {
  * cycle trains on the very same data; only when none are pending is the stream read.
  */
 export async function takeBatches(kafka: Kafka, ledger: Ledger, opts: TakeOptions): Promise<TakenBatches> {
-  const pending = await ledger.pendingBatches(opts.topic);
+  const time = stageClock(opts.onStage);
+  const pending = await time('prepare', async () => {
+    const found = await ledger.pendingBatches(opts.topic);
+    // Used batches whose commit was lost: move the group past them before reading again.
+    if (!found.length)
+      await commitBatch(kafka, opts.groupId, opts.topic, await ledger.nextOffsets(opts.topic));
+    return found;
+  });
   if (pending.length) return { batches: pending, reused: true, consumed: 0, deadLettered: 0 };
 
-  // Used batches whose commit was lost: move the group past them before reading again.
-  await commitBatch(kafka, opts.groupId, opts.topic, await ledger.nextOffsets(opts.topic));
-
-  const records = await consumeBounded(kafka, opts);
+  const records = await time('consume', () => consumeBounded(kafka, opts));
   const byPartition = new Map<number, RawRecord[]>();
   for (const r of records) {
     const list = byPartition.get(r.partition) ?? [];
@@ -62,18 +69,27 @@ export async function takeBatches(kafka: Kafka, ledger: Ledger, opts: TakeOption
   try {
     for (const [partition, list] of [...byPartition].sort(([a], [b]) => a - b)) {
       const id = batchId(opts.topic, partition, list[0]!.offset, list[list.length - 1]!.offset);
-      const taken = await ledger.samplesTakenElsewhere(candidateIds(list, limits), id);
-      const { valid, poison } = triageBatch(list, taken, limits);
-      const snap = await writeBatchSnapshot(
-        opts.dataDir,
-        id,
-        valid.map((v) => v.sample),
+      const { valid, poison } = await time('validate', async () => {
+        const decoded = decodeRecords(list, limits);
+        const taken = await ledger.samplesTakenElsewhere(candidateIds(list, limits, decoded), id);
+        return triageBatch(list, taken, limits, decoded);
+      });
+      const snap = await time('snapshot', () =>
+        writeBatchSnapshot(
+          opts.dataDir,
+          id,
+          valid.map((v) => v.sample),
+        ),
       );
-      if (poison.length) producer ??= await openProducer(kafka);
-      await producer?.send(
-        opts.deadLetterTopic,
-        poison.map((p) => toDeadLetter(p, opts.topic)),
-      );
+      if (poison.length) {
+        await time('dead-letter', async () => {
+          producer ??= await openProducer(kafka);
+          await producer.send(
+            opts.deadLetterTopic,
+            poison.map((p) => toDeadLetter(p, opts.topic)),
+          );
+        });
+      }
       const entry: BatchEntry = {
         id,
         topic: opts.topic,
@@ -86,9 +102,11 @@ export async function takeBatches(kafka: Kafka, ledger: Ledger, opts: TakeOption
         validCount: valid.length,
         deadLetteredCount: poison.length,
       };
-      await ledger.recordBatch(
-        entry,
-        valid.map((v) => v.sample.id),
+      await time('ledger', () =>
+        ledger.recordBatch(
+          entry,
+          valid.map((v) => v.sample.id),
+        ),
       );
       batches.push(entry);
       deadLettered += poison.length;

@@ -80,6 +80,22 @@ describe('trainInitialModel', () => {
     expect(staged.epochs.map((e) => e.epoch)).toEqual([1, 2]);
   }, 60_000);
 
+  it('resumes from the newest checkpoint on disk when the heartbeat naming it never arrived', async () => {
+    // The SDK throttles heartbeats: a worker killed soon after a checkpoint may not have reported it.
+    await trainInitial(new MockActivityEnvironment({ activityType: 'trainInitialModel' }), {
+      key: 'unreported',
+      epochs: 2,
+    });
+    const retry = new MockActivityEnvironment({
+      activityType: 'trainInitialModel',
+      attempt: 2,
+      heartbeatDetails: { epochsCompleted: 1, checkpointDir: path.join(dir, 'nowhere'), progress: {} },
+    });
+    const staged = await trainInitial(retry, { key: 'unreported', epochs: 3 });
+    expect(staged.resumedFromEpoch).toBe(2);
+    expect(staged.epochs.map((e) => e.epoch)).toEqual([2]);
+  }, 60_000);
+
   it('starts over when the checkpoint in the details is gone', async () => {
     const env = new MockActivityEnvironment({
       activityType: 'trainInitialModel',
