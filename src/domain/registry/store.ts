@@ -43,6 +43,17 @@ export class ModelStoreError extends Error {
   }
 }
 
+/**
+ * The store's folder cannot be written (read-only, full, immutable): an operator can fix that while the
+ * activity waits, so unlike other ModelStoreErrors it is retried (its own name is not non-retryable).
+ */
+export class ModelStoreNotWritableError extends ModelStoreError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelStoreNotWritableError';
+  }
+}
+
 export const CURRENT = 'current_model';
 export const ARCHIVE = 'archive';
 export const HISTORY = 'promotions.jsonl';
@@ -185,6 +196,27 @@ export class ModelStore {
     return { versionId, path: this.versionPath(versionId), metadata };
   }
 
+  /**
+   * Throws ModelStoreError when a version's files no longer hash to what was stored: a corrupt champion
+   * must fail with a clear message before anything trains on it or is compared against it.
+   */
+  async assertIntact(versionId: string): Promise<void> {
+    const dir = this.versionPath(versionId);
+    const metadata = await this.readMetadata(versionId);
+    if (!metadata) {
+      throw new ModelStoreError(
+        `${dir} has no ${METADATA}: restore the version folder or promote another version.`,
+      );
+    }
+    const actual = await this.contentHash(dir);
+    if (actual !== metadata.contentSha256) {
+      throw new ModelStoreError(
+        `Model files in ${dir} are corrupt: they hash to ${actual.slice(0, 12)}…, ${METADATA} says ` +
+          `${metadata.contentSha256.slice(0, 12)}…. Restore the folder from a backup or promote another version.`,
+      );
+    }
+  }
+
   /** The champion model, loaded; null before the first promotion. */
   async loadChampion(tf: Tf): Promise<{ model: LayersModel; champion: ChampionInfo } | null> {
     const champion = await this.champion();
@@ -308,7 +340,15 @@ export class ModelStore {
       if (code(err) === 'ENOENT') return null;
       throw err;
     }
-    const parsed = storedMetadataSchema.safeParse(JSON.parse(text));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new ModelStoreError(
+        `${file} is not valid JSON (${(err as Error).message}). Restore the version folder or promote another version.`,
+      );
+    }
+    const parsed = storedMetadataSchema.safeParse(json);
     if (!parsed.success) {
       throw new ModelStoreError(`${file} is not valid model metadata: ${parsed.error.issues[0]?.message}.`);
     }
@@ -366,7 +406,7 @@ export class ModelStore {
       return await op();
     } catch (err) {
       if (NOT_WRITABLE.has(code(err) ?? '')) {
-        throw new ModelStoreError(
+        throw new ModelStoreNotWritableError(
           `Model store ${this.modelsDir} is not writable: cannot ${what} ${target} (${code(err)}). ` +
             `Make the folder writable (and check free space) or set MODELS_DIR to another folder; ${outcome}.`,
         );

@@ -8,6 +8,7 @@ import { modelWriter } from '../../../src/domain/model/persistence';
 import { gitCommit } from '../../../src/domain/registry/git-commit';
 import type { ModelMetadata } from '../../../src/domain/registry/metadata';
 import { ModelStore, ModelStoreError, type StoreFs } from '../../../src/domain/registry/store';
+import { NON_RETRYABLE_ERROR_TYPES } from '../../../src/shared';
 import { readMnist } from '../model/mnist-fixture';
 import { HYPER, tf } from '../model/tf';
 
@@ -178,6 +179,10 @@ describe('ModelStore', () => {
       /Model store .* is not writable: cannot create .*archive \(EROFS\)\. Make the folder writable .* champion was not changed/,
     );
     await expect(locked.promote('v2')).rejects.toThrow(/not writable: cannot create .*current_model\.tmp/);
+    // Retryable: the activity waits for an operator to free the folder instead of failing the cycle.
+    const err = await locked.promote('v2').catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ModelStoreError);
+    expect((NON_RETRYABLE_ERROR_TYPES as readonly string[]).includes((err as Error).name)).toBe(false);
     expectOneCompleteChampion(store, 'v1');
     expect((await store.listVersions()).map((v) => v.versionId)).toEqual(['v1', 'v2']);
   });
