@@ -12,7 +12,7 @@ import { status, up } from '../stack/orchestrator';
 import { stackPaths } from '../stack/paths';
 import { allServices } from '../stack/services';
 import { renderTable } from '../stack/table';
-import { startWorkers, type StartOptions } from '../workers/start';
+import { startWorkers, type StartOptions, type WorkersHandle } from '../workers/start';
 import { WORKFLOW_IDS, type SplitScores } from '../shared';
 import { renderDemoSummary, type DemoStep, type DemoSummary } from './demo-summary';
 import { exitCodeFor } from './exit-codes';
@@ -78,6 +78,33 @@ async function mlflowLinks(cfg: Config, runId: string | undefined): Promise<Demo
   }
 }
 
+/**
+ * Schedules left by an earlier demo would start runs beside this one's and take its records: pause them
+ * while the demo runs (an operator's pause is kept). Runs they queued that no worker has picked up are
+ * stale ticks (a stream would publish into the demo's batch): those are terminated; the schedules resume
+ * at the end. Returns the schedules to resume.
+ */
+async function quietSchedules(mlops: MlopsClient): Promise<ScheduleName[]> {
+  const paused: ScheduleName[] = [];
+  for (const st of await mlops.schedules.describe('all')) {
+    if (st.exists && !st.paused) {
+      await mlops.schedules.pause(st.name, 'paused by npm run demo while it runs');
+      paused.push(st.name);
+    }
+  }
+  for (const w of await mlops.schedules.runningWorkflows('all')) {
+    const handle = mlops.temporal.workflow.getHandle(w.workflowId, w.runId);
+    // Two events (started, first task scheduled): no worker ever picked it up. Anything further is a run
+    // a worker elsewhere is doing, which the demo leaves alone.
+    if ((await handle.describe()).historyLength > 2) continue;
+    say(`terminating ${w.workflowId}: queued by a schedule while no worker was up`);
+    await handle
+      .terminate('stale schedule run, queued while no worker was up; npm run demo resumes the schedule')
+      .catch(() => undefined);
+  }
+  return paused;
+}
+
 export async function runDemo(cfg: Config, options: DemoOptions = {}): Promise<DemoSummary> {
   const t0 = Date.now();
   const steps: DemoStep[] = [];
@@ -89,12 +116,6 @@ export async function runDemo(cfg: Config, options: DemoOptions = {}): Promise<D
       () => ({ outcome: 'all services healthy' }),
     );
   }
-  const workers = await timed(
-    steps,
-    'workers',
-    () => startWorkers(cfg, options.workers),
-    (w) => ({ outcome: `polling ${w.io.options.taskQueue} and ${w.training.options.taskQueue}` }),
-  );
   const mlops = await MlopsClient.connect(cfg, {
     intervals: { streamIntervalMs: cfg.demo.streamIntervalMs, retrainIntervalMs: cfg.demo.retrainIntervalMs },
     schedules: {
@@ -102,21 +123,27 @@ export async function runDemo(cfg: Config, options: DemoOptions = {}): Promise<D
       ...(options.workers?.ioTaskQueue ? { taskQueue: options.workers.ioTaskQueue } : {}),
     },
   });
+  let pausedByDemo: ScheduleName[];
+  try {
+    pausedByDemo = await quietSchedules(mlops);
+  } catch (err) {
+    await mlops.close();
+    throw err;
+  }
   const taskQueue = options.workers?.ioTaskQueue;
   const follow = (label: string) => {
     const view = progressView(label);
     return { opts: { onProgress: view.update.bind(view), ...(taskQueue ? { taskQueue } : {}) }, view };
   };
-  // Schedules left by an earlier demo would start runs beside this one's and take its records: pause
-  // them while the demo runs (an operator's pause is kept), resume them at the end.
-  let pausedByDemo: ScheduleName[] = [];
-  for (const st of await mlops.schedules.describe('all')) {
-    if (st.exists && !st.paused) {
-      await mlops.schedules.pause(st.name, 'paused by npm run demo while it runs');
-      pausedByDemo.push(st.name);
-    }
-  }
+  let started: WorkersHandle | undefined;
   try {
+    const workers = await timed(
+      steps,
+      'workers',
+      () => startWorkers(cfg, options.workers),
+      (w) => ({ outcome: `polling ${w.io.options.taskQueue} and ${w.training.options.taskQueue}` }),
+    );
+    started = workers;
     // A crashed worker must end the demo rather than leave it waiting on a workflow forever.
     const crashed = workers.done.then(() => {
       throw new Error('the workers stopped unexpectedly');
@@ -215,7 +242,7 @@ export async function runDemo(cfg: Config, options: DemoOptions = {}): Promise<D
       totalMs: Date.now() - t0,
     };
   } finally {
-    await workers.shutdown();
+    await started?.shutdown();
     for (const name of pausedByDemo)
       await mlops.schedules.unpause(name, 'unpaused by npm run demo').catch(() => undefined);
     await mlops.close();

@@ -100,6 +100,27 @@ export class PipelineSchedules {
     return out;
   }
 
+  /**
+   * Workflows the schedules started that are still open. Read from the recent actions: the dev server
+   * leaves the description's runningActions empty.
+   */
+  async runningWorkflows(target: string): Promise<{ workflowId: string; runId: string }[]> {
+    const out = [];
+    for (const name of parseScheduleTarget(target)) {
+      const d = await describeSchedule(this.client, name, this.settings);
+      for (const a of d?.info.recentActions ?? []) {
+        const { workflowId, firstExecutionRunId: runId } = a.action.workflow;
+        // Gone past retention: certainly not running.
+        const w = await this.client.workflow
+          .getHandle(workflowId, runId)
+          .describe()
+          .catch(() => undefined);
+        if (w?.status.name === 'RUNNING') out.push({ workflowId, runId });
+      }
+    }
+    return out;
+  }
+
   private async each(target: string, fn: (name: ScheduleName) => Promise<void>): Promise<ScheduleName[]> {
     const names = parseScheduleTarget(target);
     for (const name of names) await fn(name);
@@ -132,7 +153,10 @@ export class MlopsClient {
     return bootstrap(this.temporal, input, opts);
   }
 
-  stream(count: number, options: { replay?: boolean; retrain?: RetrainInput } & RunOptions = {}) {
+  stream(
+    count: number,
+    options: { replay?: boolean; lagThreshold?: number; retrain?: RetrainInput } & RunOptions = {},
+  ) {
     return stream(this.temporal, count, options);
   }
 

@@ -41,6 +41,16 @@ export const MAX_STREAM_COUNT = 60000;
  * A workflow waits silently for a worker that is not there; refuse up front instead, naming the fix.
  * DescribeTaskQueue's default type is the workflow queue, which is the one that must be served.
  */
+/** Whether any worker polls the workflow task queue (DescribeTaskQueue's default type). */
+export async function workerPolling(client: Client, taskQueue: string = TASK_QUEUES.io): Promise<boolean> {
+  const res = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue },
+  });
+  return (res.pollers?.length ?? 0) > 0;
+}
+
+/** A workflow waits silently for a worker that is not there; refuse up front instead, naming the fix. */
 export async function assertWorkerPolling(
   client: Client,
   taskQueue: string = TASK_QUEUES.io,
@@ -48,19 +58,15 @@ export async function assertWorkerPolling(
 ): Promise<void> {
   // A worker that just started shows up with its first poll: give it a moment before declaring none.
   const deadline = Date.now() + waitMs;
-  for (;;) {
-    const res = await client.workflowService.describeTaskQueue({
-      namespace: client.options.namespace,
-      taskQueue: { name: taskQueue },
-    });
-    if (res.pollers?.length) return;
-    if (Date.now() >= deadline) break;
+  while (!(await workerPolling(client, taskQueue))) {
+    if (Date.now() >= deadline) {
+      throw notReady(
+        `No worker polls the task queue ${taskQueue}: start the IO and training workers ` +
+          '(`tsx src/workers/io.ts` and `tsx src/workers/training.ts`) and try again.',
+      );
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw notReady(
-    `No worker polls the task queue ${taskQueue}: start the IO and training workers ` +
-      '(`tsx src/workers/io.ts` and `tsx src/workers/training.ts`) and try again.',
-  );
 }
 
 /** Workflow failures a caller can act on become ClientErrors; the rest keep their message. */

@@ -244,7 +244,6 @@ export interface ScheduleState {
   readonly lastRun?: Date;
   readonly actionsTaken?: number;
   readonly skippedOverlap?: number;
-  readonly running?: number;
 }
 
 export function scheduleState(
@@ -265,6 +264,5 @@ export function scheduleState(
     lastRun: d.info.recentActions.at(-1)?.takenAt,
     actionsTaken: d.info.numActionsTaken,
     skippedOverlap: d.info.numActionsSkippedOverlap,
-    running: d.info.runningActions.length,
   };
 }

@@ -110,12 +110,35 @@ describe('npm run demo, on tiny data', () => {
     }
   }, 900_000);
 
-  it('reuses the champion on a second run and streams the next samples', async () => {
+  it('reuses the champion on a second run, dropping a stream run queued while no worker was up', async () => {
+    const mlops = await MlopsClient.connect(cfg, {
+      schedules: { idPrefix: options.scheduleIdPrefix, taskQueue: options.workers.ioTaskQueue },
+    });
+    let queued: { workflowId: string; runId: string }[] = [];
+    try {
+      await mlops.schedules.trigger('stream');
+      for (let i = 0; i < 50 && queued.length === 0; i++) {
+        queued = await mlops.schedules.runningWorkflows('stream');
+        if (queued.length === 0) await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      await mlops.close();
+    }
+    expect(queued).toHaveLength(1);
+
     const s = await runDemo(cfg, options);
     runs.push(s);
     expect(s.championBefore.reused).toBe(true);
     expect(s.championBefore.versionId).toBe(runs[0]!.retrain.championAfter);
     expect(s.steps.find((st) => st.name === 'stream')?.outcome).toMatch(/^published 200, skipped 0/);
+    // Only the demo's own 200 records: the queued scheduled stream (500 more) was terminated, not run.
     expect(s.retrain.counts.consumed).toBe(200);
+    const check = await MlopsClient.connect(cfg);
+    try {
+      const d = await check.temporal.workflow.getHandle(queued[0]!.workflowId, queued[0]!.runId).describe();
+      expect(d.status.name).toBe('TERMINATED');
+    } finally {
+      await check.close();
+    }
   }, 900_000);
 });

@@ -47,7 +47,6 @@ describe('scheduleState', () => {
       lastRun: taken,
       actionsTaken: 7,
       skippedOverlap: 2,
-      running: 0,
     });
   });
 });
