@@ -1,0 +1,152 @@
+/** What every case gets: the stack, the two worker processes, clients, and the running tallies. */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { createKafka } from '../../src/adapters/kafka/client';
+import { MlflowClient } from '../../src/adapters/mlflow';
+import type { Config } from '../../src/config';
+import { Ledger } from '../../src/domain/ledger/ledger';
+import type { RetrainInput, RetrainResult, StreamNewDataResult, WorkflowProgress } from '../../src/shared';
+import { checkInvariants, type InvariantResult } from './invariants';
+import { Pipeline } from './pipeline';
+import type { SuiteStack } from './stack-control';
+import type { SuiteEnv } from './suite-env';
+import { waitFor } from './wait';
+import type { WorkerProcess } from './worker-process';
+
+export class CaseFailure extends Error {
+  override name = 'CaseFailure';
+}
+
+/** Throws a CaseFailure naming what was expected: a case fails on its first broken expectation. */
+export function expectThat(ok: boolean, what: string): asserts ok {
+  if (!ok) throw new CaseFailure(what);
+}
+
+export interface Suite {
+  readonly env: SuiteEnv;
+  readonly cfg: Config;
+  readonly stack: SuiteStack;
+  readonly io: WorkerProcess;
+  readonly training: WorkerProcess;
+  readonly pipeline: Pipeline;
+  readonly ledger: Ledger;
+  readonly kafka: Kafka;
+  readonly mlflow: MlflowClient;
+  /** Valid ids sent to the topic besides the stream split (poison case extras). */
+  readonly extraValidIds: Set<string>;
+  faults: number;
+  poisonRouted: number;
+  say(message: string): void;
+}
+
+export async function openClients(cfg: Config) {
+  return {
+    pipeline: await Pipeline.connect(cfg),
+    ledger: await Ledger.open(cfg.postgres),
+    kafka: createKafka(cfg.kafka, `${cfg.kafka.clientId}-faults`),
+    mlflow: new MlflowClient(cfg.mlflow),
+  };
+}
+
+/** Counts a fault and says what it is. */
+export function inject(s: Suite, what: string): void {
+  s.faults += 1;
+  s.say(`FAULT ${s.faults}: ${what}`);
+}
+
+export async function publishedIds(s: Suite): Promise<Set<string>> {
+  const { rows } = await s.ledger.pool.query<{ sample_id: string }>(
+    'SELECT sample_id FROM published_samples WHERE topic = $1',
+    [s.cfg.kafka.topic],
+  );
+  return new Set(rows.map((r) => r.sample_id));
+}
+
+export async function invariants(s: Suite): Promise<InvariantResult> {
+  const valid = await publishedIds(s);
+  for (const id of s.extraValidIds) valid.add(id);
+  return checkInvariants({ cfg: s.cfg, ledger: s.ledger, kafka: s.kafka, mlflow: s.mlflow }, valid);
+}
+
+/** Publishes `count` new samples; the stream workflow starts the retrain once they are all lag. */
+export async function streamWithRetrain(
+  s: Suite,
+  name: string,
+  count: number,
+  retrain: RetrainInput = {},
+): Promise<{ streamId: string; retrainId: string }> {
+  const streamId = `stream-${name}-${s.env.tag}`;
+  const retrainId = `retrain-${name}-${s.env.tag}`;
+  await s.pipeline.start('streamNewDataWorkflow', streamId, [
+    { count, lagThreshold: count, retrainWorkflowId: retrainId, retrain },
+  ]);
+  return { streamId, retrainId };
+}
+
+export async function streamResult(s: Suite, streamId: string): Promise<StreamNewDataResult> {
+  return s.pipeline.handle(streamId).result() as Promise<StreamNewDataResult>;
+}
+
+/** Waits for the retrain the stream workflow started (it exists once the stream saw the lag). */
+export async function retrainResult(
+  s: Suite,
+  retrainId: string,
+  timeoutMs = 600_000,
+): Promise<RetrainResult> {
+  await waitFor(
+    `retrain ${retrainId} to start`,
+    () =>
+      s.pipeline
+        .handle(retrainId)
+        .describe()
+        .then(() => true),
+    {
+      timeoutMs: 300_000,
+      intervalMs: 500,
+    },
+  );
+  const timer = new Promise<never>((_, reject) =>
+    setTimeout(
+      () => reject(new CaseFailure(`retrain ${retrainId} did not finish within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    ).unref(),
+  );
+  return Promise.race([s.pipeline.handle(retrainId).result() as Promise<RetrainResult>, timer]);
+}
+
+/** Polls the workflow's progress query until `pred` holds. */
+export function waitForStage(
+  s: Suite,
+  workflowId: string,
+  what: string,
+  pred: (p: WorkflowProgress) => boolean,
+  timeoutMs = 300_000,
+): Promise<WorkflowProgress> {
+  return waitFor(
+    `${workflowId}: ${what}`,
+    async () => {
+      const p = await s.pipeline.progress(workflowId);
+      return pred(p) ? p : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+}
+
+/** Checkpoint folders a training activity of this run wrote: `epoch-N` names, per run key. */
+export async function checkpoints(s: Suite, workflowId: string, activity: string): Promise<number[]> {
+  const runs = path.join(s.cfg.paths.dataDir, 'runs');
+  const out: number[] = [];
+  const keys = (await fs.readdir(runs).catch(() => [] as string[])).filter((k) =>
+    k.startsWith(`${workflowId}-`),
+  );
+  for (const key of keys) {
+    const dir = path.join(runs, key, 'checkpoints', activity);
+    for (const n of await fs.readdir(dir).catch(() => [] as string[])) {
+      const m = /^epoch-(\d+)$/.exec(n);
+      if (m && (await fs.stat(path.join(dir, n, 'model.json')).catch(() => undefined)))
+        out.push(Number(m[1]));
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
