@@ -16,6 +16,9 @@ export async function resultWithProgress<T>(
   const result = handle.result() as Promise<T>;
   if (!onProgress) return result;
   let done = false;
+  // Woken early when the result settles. The timer stays ref'd: the gRPC channel does not hold the
+  // event loop open, so with an unref'd timer a CLI process could exit before printing the result.
+  let wake: () => void = () => undefined;
   const poll = async () => {
     while (!done) {
       try {
@@ -24,7 +27,14 @@ export async function resultWithProgress<T>(
       } catch {
         // Not started yet, or already closed: the result settles the wait either way.
       }
-      await new Promise((r) => setTimeout(r, intervalMs).unref());
+      if (done) break;
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, intervalMs);
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
     }
   };
   const polling = poll();
@@ -32,6 +42,7 @@ export async function resultWithProgress<T>(
     return await result;
   } finally {
     done = true;
+    wake();
     await polling;
   }
 }
