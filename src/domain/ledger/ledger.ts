@@ -8,7 +8,7 @@ import type { Config } from '../../config';
 import { createPool, withTransaction } from '../../adapters/pg/pool';
 import { migrate } from '../../adapters/pg/migrate';
 import { LedgerError } from './errors';
-import type { BatchEntry, BatchRow, ModelVersion, RetrainCycle } from './types';
+import type { BatchEntry, BatchRow, DeadLetterCounts, ModelVersion, RetrainCycle } from './types';
 
 const UNIQUE_VIOLATION = '23505';
 const EXCLUSION_VIOLATION = '23P01';
@@ -24,6 +24,7 @@ interface BatchDbRow {
   consumed_count: number;
   valid_count: number;
   dead_lettered_count: number;
+  dead_letter_reasons: Record<string, number>;
   status: 'snapshotted' | 'used';
   retrain_cycle_id: string | null;
   created_at: Date;
@@ -42,11 +43,27 @@ function toBatch(r: BatchDbRow): BatchRow {
     consumedCount: r.consumed_count,
     validCount: r.valid_count,
     deadLetteredCount: r.dead_lettered_count,
+    deadLettersByReason: r.dead_letter_reasons,
     status: r.status,
     retrainCycleId: r.retrain_cycle_id,
     createdAt: r.created_at,
     usedAt: r.used_at,
   };
+}
+
+/** Refuses per-reason counts that are not whole numbers summing to the batch's dead-letter count. */
+function checkReasons(entry: BatchEntry): Record<string, number> {
+  const reasons = entry.deadLettersByReason ?? {};
+  const counts = Object.values(reasons);
+  const sum = counts.reduce((n, c) => n + c, 0);
+  if (!counts.every((c) => Number.isInteger(c) && c > 0) || sum !== entry.deadLetteredCount) {
+    throw new LedgerError(
+      'conflict',
+      `batch ${entry.id} says ${entry.deadLetteredCount} dead letters but its reasons count ${JSON.stringify(reasons)}`,
+      'Count each dead-lettered record under exactly one reason',
+    );
+  }
+  return reasons;
 }
 
 function pgCode(e: unknown): string | undefined {
@@ -121,12 +138,14 @@ export class Ledger {
         'Pass the ids of exactly the samples in the snapshot',
       );
     }
+    // Callers that pass no reasons (older code) record none; otherwise they must add up.
+    const reasons = entry.deadLettersByReason === undefined ? {} : checkReasons(entry);
     return withTransaction(this.pool, async (client) => {
       const inserted = await client
         .query(
           `INSERT INTO batches (id, topic, partition, start_offset, end_offset, file_path, sha256,
-                              consumed_count, valid_count, dead_lettered_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                              consumed_count, valid_count, dead_lettered_count, dead_letter_reasons)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (id) DO NOTHING RETURNING id`,
           [
             entry.id,
@@ -139,6 +158,7 @@ export class Ledger {
             entry.consumedCount,
             entry.validCount,
             entry.deadLetteredCount,
+            JSON.stringify(reasons),
           ],
         )
         .catch((e: unknown) => {
@@ -189,6 +209,28 @@ export class Ledger {
   async getBatch(id: string): Promise<BatchRow | undefined> {
     const { rows } = await this.pool.query<BatchDbRow>('SELECT * FROM batches WHERE id = $1', [id]);
     return rows[0] && toBatch(rows[0]);
+  }
+
+  /**
+   * Dead letters per poison reason, summed over the batches of a topic and/or of one retrain cycle
+   * (the batches it used); no filter counts every batch. For `status` and cycle reports.
+   */
+  async deadLetterCounts(filter: { topic?: string; cycleId?: string } = {}): Promise<DeadLetterCounts> {
+    const where = 'WHERE ($1::text IS NULL OR topic = $1) AND ($2::text IS NULL OR retrain_cycle_id = $2)';
+    const params = [filter.topic ?? null, filter.cycleId ?? null];
+    const [reasons, total] = await Promise.all([
+      this.pool.query<{ reason: string; n: string }>(
+        `SELECT r.key AS reason, sum(r.value::bigint)::text AS n
+         FROM batches, jsonb_each_text(dead_letter_reasons) r ${where} GROUP BY r.key ORDER BY r.key`,
+        params,
+      ),
+      this.pool.query<{ n: string }>(
+        `SELECT coalesce(sum(dead_lettered_count), 0)::text AS n FROM batches ${where}`,
+        params,
+      ),
+    ]);
+    const byReason = Object.fromEntries(reasons.rows.map((r) => [r.reason, Number(r.n)]));
+    return { total: Number(total.rows[0]?.n ?? 0), byReason };
   }
 
   /** Batches snapshotted but not yet used by a retrain, oldest offsets first. */

@@ -15,6 +15,8 @@ export interface BatchEntry {
   readonly consumedCount: number;
   readonly validCount: number;
   readonly deadLetteredCount: number;
+  /** Dead letters per poison reason; they sum to deadLetteredCount (empty for rows older than the column). */
+  readonly deadLettersByReason?: Readonly<Record<string, number>>;
 }
 
 export interface BatchRow extends BatchEntry {
@@ -22,6 +24,12 @@ export interface BatchRow extends BatchEntry {
   readonly retrainCycleId: string | null;
   readonly createdAt: Date;
   readonly usedAt: Date | null;
+}
+
+/** Dead letters per poison reason over some batches, with their total. */
+export interface DeadLetterCounts {
+  readonly total: number;
+  readonly byReason: Readonly<Record<string, number>>;
 }
 
 export type RetrainDecision = 'promoted' | 'rejected' | 'skipped';

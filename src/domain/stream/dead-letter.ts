@@ -39,3 +39,10 @@ export function toDeadLetter(poison: PoisonRecord, sourceTopic: string): DeadLet
     },
   };
 }
+
+/** How many poison records each reason rejected: what the ledger and the cycle's MLflow run count. */
+export function countByReason(poison: readonly PoisonRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const p of poison) counts[p.reason] = (counts[p.reason] ?? 0) + 1;
+  return counts;
+}

@@ -11,7 +11,7 @@ import { openProducer, type RecordProducer } from '../../adapters/kafka/producer
 import type { Ledger } from '../ledger/ledger';
 import type { BatchEntry } from '../ledger/types';
 import { batchId, markSnapshotUsed, writeBatchSnapshot } from './batch-snapshot';
-import { toDeadLetter } from './dead-letter';
+import { countByReason, toDeadLetter } from './dead-letter';
 import type { RawRecord } from './record';
 import { stageClock, type StageObserver } from './stage-clock';
 import { candidateIds, decodeRecords, triageBatch } from './triage';
@@ -101,6 +101,7 @@ export async function takeBatches(kafka: Kafka, ledger: Ledger, opts: TakeOption
         consumedCount: list.length,
         validCount: valid.length,
         deadLetteredCount: poison.length,
+        deadLettersByReason: countByReason(poison),
       };
       await time('ledger', () =>
         ledger.recordBatch(
