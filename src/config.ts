@@ -144,7 +144,12 @@ export const SETTINGS = {
     '65536',
     'Records with a larger value are dead-lettered as oversized without being parsed.',
   ),
-  RETRAIN_MIN_RECORDS: setting(positiveInt, '1000', 'Consumer lag (new records) that triggers a retrain.'),
+  RETRAIN_MIN_RECORDS: setting(
+    positiveInt,
+    '1000',
+    'Minimum batch size: new records (valid or not) a retrain cycle needs before it takes a batch; ' +
+      'a taken batch trains on its valid records however few, and one with none is skipped and committed past.',
+  ),
   RETRAIN_MAX_RECORDS: setting(positiveInt, '5000', 'Most records taken from the stream into one batch.'),
   RETRAIN_MAX_WAIT_MS: setting(
     positiveInt,

@@ -109,12 +109,15 @@ export type TakeBatchResult =
   | { readonly status: 'too-few'; readonly available: number }
   | {
       readonly status: 'taken';
-      /** One batch per partition read. */
+      /** One batch per partition read, including batches with no valid record (marked used all the same). */
       readonly batchIds: readonly string[];
+      /** Snapshots of the batches that hold at least one valid sample: empty when valid is 0. */
       readonly files: readonly string[];
       readonly consumed: number;
       readonly valid: number;
       readonly deadLettered: number;
+      /** Dead letters per poison reason (as the ledger holds them). */
+      readonly deadLettersByReason?: Readonly<Record<string, number>>;
       /** True when the ledger already held this batch (an earlier attempt or run took it). */
       readonly resumed: boolean;
     };

@@ -13,6 +13,7 @@ import { openProducer } from '../adapters/kafka/producer';
 import { ensureTopics } from '../adapters/kafka/topics';
 import { prepareSplits, readManifest, splitManifestPath, streamSamples } from '../domain/data';
 import type { Ledger } from '../domain/ledger/ledger';
+import type { BatchEntry } from '../domain/ledger/types';
 import { gitCommit } from '../domain/registry/git-commit';
 import type { ModelStore } from '../domain/registry/store';
 import { markSnapshotUsed } from '../domain/stream/batch-snapshot';
@@ -57,6 +58,15 @@ async function readReport(file: string): Promise<EvaluationReport> {
       `evaluation report ${file} cannot be read (${(err as Error).message}); evaluate the model again`,
     );
   }
+}
+
+function sumReasons(batches: readonly BatchEntry[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const b of batches) {
+    for (const [reason, n] of Object.entries(b.deadLettersByReason ?? {}))
+      out[reason] = (out[reason] ?? 0) + n;
+  }
+  return out;
 }
 
 const misclassifiedOf = (r: EvaluationReport) =>
@@ -109,6 +119,9 @@ export function createIoActivities(deps: IoDeps): IoActivities {
     async getChampion() {
       const c = await store.champion();
       if (!c) return null;
+      // Checked here, on the IO queue, so a corrupt champion fails the cycle at once (ModelStoreError is
+      // non-retryable) instead of as a tfjs load error retried on the training queue.
+      await store.assertIntact(c.versionId);
       return {
         versionId: c.versionId,
         path: c.path,
@@ -201,15 +214,18 @@ export function createIoActivities(deps: IoDeps): IoActivities {
         maxWaitMs,
         maxRecordBytes: cfg.kafka.maxRecordBytes,
       });
-      const batches = taken.batches.filter((b) => b.validCount > 0);
-      if (!batches.length) return { status: 'too-few', available: 0 };
+      // Nothing arrived within maxWaitMs after all: nothing was recorded either.
+      if (!taken.batches.length) return { status: 'too-few', available: 0 };
+      // Every batch goes back, even one of pure poison: the cycle marks it used so the offsets move past
+      // it. Holding it back (as before) left it pending forever and blocked the stream behind it.
       return {
         status: 'taken',
-        batchIds: batches.map((b) => b.id),
-        files: batches.map((b) => b.filePath),
+        batchIds: taken.batches.map((b) => b.id),
+        files: taken.batches.filter((b) => b.validCount > 0).map((b) => b.filePath),
         consumed: taken.batches.reduce((n, b) => n + b.consumedCount, 0),
         valid: taken.batches.reduce((n, b) => n + b.validCount, 0),
         deadLettered: taken.batches.reduce((n, b) => n + b.deadLetteredCount, 0),
+        deadLettersByReason: sumReasons(taken.batches),
         resumed: taken.reused,
       };
     },
@@ -256,6 +272,8 @@ export function createIoActivities(deps: IoDeps): IoActivities {
           ),
         };
       }
+      // From the ledger, not the workflow: a resumed batch's reasons were counted by an earlier cycle.
+      const deadLettersByReason = sumReasons(found);
       const run = await logRetrainRun(mlflow, target, {
         key: input.key,
         workflowId: Context.current().info.workflowExecution?.workflowId ?? input.key,
@@ -268,7 +286,7 @@ export function createIoActivities(deps: IoDeps): IoActivities {
         settings: { ...input.settings, replayShare: cfg.training.replayShare },
         ...(input.hyperparameters ? { hyperparameters: input.hyperparameters } : {}),
         ...(input.mix ? { mix: input.mix } : {}),
-        counts: input.counts,
+        counts: { ...input.counts, deadLettersByReason },
         ...(batch ? { batch } : {}),
         ...(input.prequential ? { prequential: scoreLog(input.prequential) } : {}),
         ...(input.champion

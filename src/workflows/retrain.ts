@@ -7,6 +7,11 @@ import { trackProgress } from './progress';
 import { decidePromotion } from './promotion-rule';
 import { newVersionId, runKey } from './run-keys';
 
+/** Cycle-record metrics per poison reason, named like the MLflow run's (`dead_letters/<reason>`). */
+function reasonMetrics(byReason: Readonly<Record<string, number>> = {}): Record<string, number> {
+  return Object.fromEntries(Object.entries(byReason).map(([r, n]) => [`dead_letters/${r}`, n]));
+}
+
 function withOverrides(s: PipelineSettings, input: RetrainInput): PipelineSettings {
   const out: PipelineSettings = {
     ...s,
@@ -119,6 +124,56 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
   progress.count('consumed', counts.consumed);
   progress.count('valid', counts.valid);
   progress.count('deadLettered', counts.deadLettered);
+  const countMetrics = {
+    consumed: counts.consumed,
+    valid: counts.valid,
+    dead_lettered: counts.deadLettered,
+    ...reasonMetrics(batch.deadLettersByReason),
+    batch_ids: batch.batchIds.join(','),
+  };
+
+  // A batch of pure poison: its records are on the dead-letter topic already, and nothing is left to
+  // train on. It is marked used and the offsets move past it, so the next cycle reads new data instead
+  // of finding the same dead batch pending forever. A batch with at least one valid record trains,
+  // however few: RETRAIN_MIN_RECORDS gates how many records are read, and waiting would not bring the
+  // dead-lettered ones back.
+  if (batch.valid === 0) {
+    const reason = `skipped: no valid records in batch (${counts.deadLettered} dead-lettered)`;
+    const run = await io.logRetrainRun({
+      key: cycleId,
+      decision: 'skipped',
+      reason,
+      championBefore,
+      championAfter: championBefore,
+      settings: logSettings,
+      counts,
+      batchIds: batch.batchIds,
+    });
+    await io.recordCycle({
+      cycleId,
+      decision: 'skipped',
+      reason,
+      championBefore,
+      championAfter: championBefore,
+      metrics: { ...countMetrics, mlflow_run_id: run.runId },
+    });
+    progress.stage('marking batch used');
+    await io.markBatchesUsed({ batchIds: batch.batchIds, cycleId });
+    progress.stage('committing offsets');
+    await io.commitOffsets();
+    progress.stage(reason);
+    return {
+      cycleId,
+      decision: 'skipped',
+      reason,
+      batchIds: batch.batchIds,
+      counts,
+      championBefore,
+      championAfter: championBefore,
+      mlflowRunId: run.runId,
+      resumedBatch: batch.resumed,
+    };
+  }
 
   // (4) Prequential accuracy: the champion on data it has never seen, before training on it.
   progress.stage('evaluating champion on the new batch');
@@ -198,7 +253,7 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
     reason: verdict.reason,
     championBefore,
     championAfter,
-    metrics: { ...metrics, mlflow_run_id: run.runId, batch_ids: batch.batchIds.join(',') },
+    metrics: { ...metrics, ...countMetrics, mlflow_run_id: run.runId },
   });
 
   // (8) Batch files moved and marked used in the ledger, and only then the offsets committed.

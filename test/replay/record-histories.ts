@@ -66,6 +66,17 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // Every record dead-lettered: skipped, yet the batch is marked used and the offsets committed.
+    name: 'retrain-skipped-no-valid',
+    workflowType: 'retrainWorkflow',
+    args: [{}],
+    setUp: (w) => {
+      champion(w);
+      w.published = 200;
+      w.deadLetterEvery = 1;
+    },
+  },
+  {
     name: 'stream-triggers-retrain',
     workflowType: 'streamNewDataWorkflow',
     args: [{ count: 400 }],
