@@ -35,6 +35,8 @@ const httpUrlList = z
   .transform((us) => us.map((u) => (u.endsWith('/') ? u : `${u}/`)));
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const dir = nonEmpty.transform((p) => path.resolve(REPO_ROOT, p));
+/** A file path; like a directory, a relative one is taken from the repository root. */
+const file = dir;
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** A schedule interval such as 30s, 15m, 1h or 1d, in milliseconds. */
 const interval = z
@@ -48,13 +50,16 @@ interface Setting<S extends z.ZodTypeAny, D extends string | undefined = string 
   /** Default as the user would type it; undefined means "unset unless given". */
   default: D;
   doc: string;
+  /** Never echoed back, not even in a configuration error. */
+  secret?: boolean;
 }
 function setting<S extends z.ZodTypeAny, D extends string | undefined>(
   schema: S,
   def: D,
   doc: string,
+  opts: { secret?: boolean } = {},
 ): Setting<S, D> {
-  return { schema, default: def, doc };
+  return { schema, default: def, doc, ...opts };
 }
 
 const defaultCache = path.join(
@@ -103,9 +108,15 @@ export const SETTINGS = {
     nonEmpty,
     'mlops-local',
     'Password of POSTGRES_USER (local-stack default; set your own elsewhere).',
+    { secret: true },
   ),
   POSTGRES_DB: setting(nonEmpty, 'mlops', 'Database holding the ledger and lineage tables.'),
   MLFLOW_POSTGRES_DB: setting(nonEmpty, 'mlflow', 'Database used as MLflow backend store.'),
+  MLFLOW_AUTH_POSTGRES_DB: setting(
+    nonEmpty,
+    'mlflow_auth',
+    'Database holding the users and permissions of the native MLflow basic-auth app.',
+  ),
   // Kafka
   KAFKA_BROKERS: setting(brokerList, '127.0.0.1:9092', 'Kafka bootstrap servers.'),
   KAFKA_CONTROLLER_PORT: setting(port, '9093', 'KRaft controller port of the native single-node Kafka.'),
@@ -132,7 +143,7 @@ export const SETTINGS = {
     'SASL mechanism for a secured cluster; needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD.',
   ),
   KAFKA_SASL_USERNAME: setting(nonEmpty, undefined, 'SASL user name.'),
-  KAFKA_SASL_PASSWORD: setting(nonEmpty, undefined, 'SASL password.'),
+  KAFKA_SASL_PASSWORD: setting(nonEmpty, undefined, 'SASL password.', { secret: true }),
   KAFKA_SSL: setting(bool, 'false', 'Connect to the brokers over TLS.'),
   KAFKA_PUBLISH_CHUNK: setting(
     positiveInt,
@@ -193,6 +204,28 @@ export const SETTINGS = {
   TEMPORAL_ADDRESS: setting(hostPort, '127.0.0.1:7233', 'Temporal frontend (gRPC).'),
   TEMPORAL_NAMESPACE: setting(nonEmpty, 'default', 'Temporal namespace.'),
   TEMPORAL_UI_PORT: setting(port, '8233', 'Temporal Web UI port of the native dev server.'),
+  TEMPORAL_TLS: setting(
+    bool,
+    'false',
+    'Connect to Temporal over TLS (needed for TEMPORAL_API_KEY and the TEMPORAL_TLS_*_PATH files).',
+  ),
+  TEMPORAL_TLS_CERT_PATH: setting(
+    file,
+    undefined,
+    'PEM client certificate for mTLS; set with TEMPORAL_TLS_KEY_PATH.',
+  ),
+  TEMPORAL_TLS_KEY_PATH: setting(file, undefined, 'PEM private key of TEMPORAL_TLS_CERT_PATH.'),
+  TEMPORAL_TLS_CA_PATH: setting(
+    file,
+    undefined,
+    'PEM CA bundle that signed the server certificate, when the system roots do not.',
+  ),
+  TEMPORAL_API_KEY: setting(
+    nonEmpty,
+    undefined,
+    'API key sent as a bearer token (e.g. Temporal Cloud); needs TEMPORAL_TLS=true.',
+    { secret: true },
+  ),
   // MLflow
   MLFLOW_TRACKING_URI: setting(httpUrl, 'http://127.0.0.1:5000', 'MLflow tracking server.'),
   MLFLOW_EXPERIMENT: setting(nonEmpty, 'temporal-mlops', 'MLflow experiment for bootstrap and retrain runs.'),
@@ -203,13 +236,14 @@ export const SETTINGS = {
   ),
   MLFLOW_TRACKING_USERNAME: setting(
     nonEmpty,
-    undefined,
-    'Basic-auth user for an MLflow server started with `--app-name basic-auth`; set with the password.',
+    'mlops',
+    'MLflow basic-auth user; the native stack makes it the MLflow admin on first start.',
   ),
   MLFLOW_TRACKING_PASSWORD: setting(
     nonEmpty,
-    undefined,
-    'Basic-auth password of MLFLOW_TRACKING_USERNAME (never logged).',
+    'mlops-local-mlflow',
+    'Password of MLFLOW_TRACKING_USERNAME (local-stack default; set your own elsewhere; never logged).',
+    { secret: true },
   ),
   MLFLOW_REQUEST_TIMEOUT_S: setting(positiveInt, '30', 'Limit for one MLflow REST request, body included.'),
   // Data and models
@@ -284,7 +318,10 @@ function parseSettings(env: NodeJS.ProcessEnv): Parsed {
     }
     const r = s.schema.safeParse(raw);
     if (r.success) out[name] = r.data;
-    else problems.push(`${name}=${JSON.stringify(raw)}: ${r.error.issues.map((i) => i.message).join('; ')}`);
+    else {
+      const shown = s.secret ? '(secret value hidden)' : JSON.stringify(raw);
+      problems.push(`${name}=${shown}: ${r.error.issues.map((i) => i.message).join('; ')}`);
+    }
   }
   if (problems.length) throw new ConfigError(problems);
   return out as Parsed;
@@ -297,6 +334,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       `KAFKA_SASL_MECHANISM=${s.KAFKA_SASL_MECHANISM} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`,
     ]);
   }
+  if (Boolean(s.TEMPORAL_TLS_CERT_PATH) !== Boolean(s.TEMPORAL_TLS_KEY_PATH)) {
+    throw new ConfigError([
+      'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH form the mTLS client pair: set both or neither',
+    ]);
+  }
+  const tlsFiles = ['TEMPORAL_TLS_CERT_PATH', 'TEMPORAL_TLS_KEY_PATH', 'TEMPORAL_TLS_CA_PATH'] as const;
+  const needTls = [
+    ...tlsFiles.filter((n) => s[n] !== undefined),
+    ...(s.TEMPORAL_API_KEY ? ['TEMPORAL_API_KEY'] : []),
+  ];
+  if (needTls.length && !s.TEMPORAL_TLS) {
+    // Explicit rather than implied: an API key must never travel in clear because TLS was left off.
+    throw new ConfigError([`${needTls.join(', ')} set but TEMPORAL_TLS is false: set TEMPORAL_TLS=true`]);
+  }
   const pg = {
     host: s.POSTGRES_HOST,
     port: s.POSTGRES_PORT,
@@ -304,6 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     password: s.POSTGRES_PASSWORD,
     database: s.POSTGRES_DB,
     mlflowDatabase: s.MLFLOW_POSTGRES_DB,
+    mlflowAuthDatabase: s.MLFLOW_AUTH_POSTGRES_DB,
   };
   return Object.freeze({
     stack: {
@@ -360,6 +412,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       address: s.TEMPORAL_ADDRESS,
       namespace: s.TEMPORAL_NAMESPACE,
       uiPort: s.TEMPORAL_UI_PORT,
+      tls: s.TEMPORAL_TLS
+        ? {
+            certPath: s.TEMPORAL_TLS_CERT_PATH,
+            keyPath: s.TEMPORAL_TLS_KEY_PATH,
+            caPath: s.TEMPORAL_TLS_CA_PATH,
+          }
+        : undefined,
+      apiKey: s.TEMPORAL_API_KEY,
     },
     mlflow: {
       trackingUri: s.MLFLOW_TRACKING_URI.replace(/\/+$/, ''),

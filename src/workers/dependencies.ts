@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config';
 import { createKafka } from '../adapters/kafka/client';
 import { MlflowClient } from '../adapters/mlflow';
+import { temporalConnectionOptions } from '../adapters/temporal-connection';
 import { loadTf } from '../adapters/tf-backend';
 import { Ledger } from '../domain/ledger/ledger';
 import { ModelStore } from '../domain/registry/store';
@@ -35,7 +36,7 @@ export async function openIoDeps(cfg: Config, trainingTaskQueue?: string): Promi
 /** Native TensorFlow for the device, and a client that signals training progress to workflows. */
 export async function openTrainingDeps(cfg: Config): Promise<Opened<TrainingDeps>> {
   const tf = loadTf(cfg.training.device);
-  const connection = await Connection.connect({ address: cfg.temporal.address });
+  const connection = await Connection.connect(temporalConnectionOptions(cfg.temporal));
   const client = new Client({ connection, namespace: cfg.temporal.namespace });
   return {
     deps: {
@@ -50,5 +51,5 @@ export async function openTrainingDeps(cfg: Config): Promise<Opened<TrainingDeps
 }
 
 export function connectWorker(cfg: Config): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: cfg.temporal.address });
+  return NativeConnection.connect(temporalConnectionOptions(cfg.temporal));
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readFileIfExists, writeFileAtomic } from '../atomic-file';
+import { temporalConnectionOptions } from '../../adapters/temporal-connection';
 import { withFileLock } from '../lock';
 import { parseHostPort } from '../ports';
 import { runChecked, runLogged, spawnDetached, terminate } from '../processes';
@@ -100,7 +101,10 @@ export function temporalService(ctx: StackContext): Service {
       const { Connection } = await import('@temporalio/client');
       let connection: Awaited<ReturnType<typeof Connection.connect>> | undefined;
       try {
-        connection = await Connection.connect({ address: config.temporal.address, connectTimeout: 2000 });
+        connection = await Connection.connect({
+          ...temporalConnectionOptions(config.temporal),
+          connectTimeout: 2000,
+        });
         const r = await connection.healthService.check({});
         // 1 = SERVING in grpc.health.v1
         return r.status === 1
