@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import type { Service, StackContext } from '../service';
 import { describeHealthError } from '../service';
 import { runChecked, spawnDetached, terminate } from '../processes';
+import { writeAuthFiles } from './postgres-hba';
 import { newestPostgresMajor, postgresRoot } from './postgres-layout';
+import { scramVerifier } from './postgres-password';
 
 const PG_LIB = '/usr/lib/postgresql';
 
@@ -78,7 +80,7 @@ export function postgresService(ctx: StackContext): Service {
 
   const adminClient = async () => {
     const { Client } = await import('pg');
-    // Local socket trust is safe here: the socket lives in a 0700 folder only postgres (and root) can enter.
+    // Peer auth: pg_hba maps the OS user running the stack to the superuser, on the socket only.
     const client = new Client({ host: socketDir(), port: pg.port, user: 'postgres', database: 'postgres' });
     await client.connect();
     return client;
@@ -117,13 +119,14 @@ export function postgresService(ctx: StackContext): Service {
             '-E',
             'UTF8',
             '--no-locale',
-            '--auth-local=trust',
+            '--auth-local=peer',
             '--auth-host=scram-sha-256',
           ],
           'postgres: initdb',
         );
         fs.renameSync(partial, data);
       }
+      writeAuthFiles(data, os.userInfo().username, { uid, gid });
       fs.mkdirSync(socketDir(), { recursive: true, mode: 0o700 });
       fs.chownSync(socketDir(), uid, gid);
       fs.chmodSync(socketDir(), 0o700);
@@ -170,12 +173,16 @@ export function postgresService(ctx: StackContext): Service {
     async converge() {
       const client = await adminClient();
       try {
+        // Also brings a cluster started under older rules in line, without a restart.
+        if (writeAuthFiles(dataDir(), os.userInfo().username, postgresAccount())) {
+          await client.query('SELECT pg_reload_conf()');
+        }
         const user = client.escapeIdentifier(pg.user);
-        const password = client.escapeLiteral(pg.password);
+        const password = client.escapeLiteral(scramVerifier(pg.password));
         const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [pg.user]);
         // ALTER on every run keeps the password in step with POSTGRES_PASSWORD.
         await client.query(`${role.rowCount ? 'ALTER' : 'CREATE'} ROLE ${user} LOGIN PASSWORD ${password}`);
-        for (const db of [pg.database, pg.mlflowDatabase]) {
+        for (const db of [pg.database, pg.mlflowDatabase, pg.mlflowAuthDatabase]) {
           const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
           if (!exists.rowCount)
             await client.query(`CREATE DATABASE ${client.escapeIdentifier(db)} OWNER ${user}`);
@@ -190,8 +197,16 @@ export function postgresService(ctx: StackContext): Service {
       const client = new Client({ ...pg, connectionTimeoutMillis: 2000 });
       try {
         await client.connect();
-        const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [pg.mlflowDatabase]);
-        return r.rowCount ? { ok: true } : { ok: false, reason: `database ${pg.mlflowDatabase} is missing` };
+        // The last databases converge creates: once they exist, the roles and auth rules are in place too.
+        const wanted = [pg.mlflowDatabase, pg.mlflowAuthDatabase];
+        const r = await client.query<{ datname: string }>(
+          'SELECT datname FROM pg_database WHERE datname = ANY($1)',
+          [wanted],
+        );
+        const missing = wanted.filter((d) => !r.rows.some((row) => row.datname === d));
+        return missing.length
+          ? { ok: false, reason: `database ${missing.join(', ')} missing` }
+          : { ok: true };
       } catch (e) {
         return { ok: false, reason: describeHealthError(e) };
       } finally {

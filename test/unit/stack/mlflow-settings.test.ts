@@ -14,7 +14,10 @@ describe('allowedHosts', () => {
 });
 
 describe('venvRequirements', () => {
-  it('pins MLflow and the PostgreSQL driver, so the venv stamp changes with either', () => {
-    expect(venvRequirements('3.17.2')).toEqual(['mlflow==3.17.2', `psycopg2-binary==${PSYCOPG2_VERSION}`]);
+  it('pins MLflow with its auth extra and the PostgreSQL driver, so the venv stamp changes with either', () => {
+    expect(venvRequirements('3.17.2')).toEqual([
+      'mlflow[auth]==3.17.2',
+      `psycopg2-binary==${PSYCOPG2_VERSION}`,
+    ]);
   });
 });
