@@ -1,5 +1,6 @@
 /** A Temporal client for the configured server; a server that does not answer is "not ready", with the fix. */
 import { Client, Connection } from '@temporalio/client';
+import { temporalConnectionOptions } from '../adapters/temporal-connection';
 import type { Config } from '../config';
 import { notReady } from './errors';
 
@@ -9,12 +10,11 @@ export interface PipelineConnection {
 }
 
 export async function connect(cfg: Config, connectTimeoutMs = 5000): Promise<PipelineConnection> {
+  // Outside the try: a missing TLS file is a settings mistake with its own message, not "not ready".
+  const options = temporalConnectionOptions(cfg.temporal);
   let connection: Connection;
   try {
-    connection = await Connection.connect({
-      address: cfg.temporal.address,
-      connectTimeout: connectTimeoutMs,
-    });
+    connection = await Connection.connect({ ...options, connectTimeout: connectTimeoutMs });
   } catch (e) {
     throw notReady(
       `Temporal does not answer at ${cfg.temporal.address} (${e instanceof Error ? e.message : String(e)}). ` +
