@@ -59,6 +59,9 @@ export function loadTf(device: TrainingDevice, options: LoadTfOptions = {}): Tf 
     );
   }
 
+  // libtensorflow prints oneDNN/CPU-feature notices on every load; keep warnings and errors, unless the user
+  // asked for a level themselves. The native runtime reads this variable, so it is set, not configured.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
   let tf: Tf;
   try {
     tf = requireModule(moduleId);
