@@ -41,7 +41,15 @@ export async function consumeBounded(kafka: Kafka, read: BoundedRead): Promise<R
   if (lag.total === 0) return [];
   const target = Math.min(maxRecords, lag.total);
 
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+  const consumer = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 250,
+    // kafkajs restarts a crashed consumer by default, even after disconnect() was called: a broker restart
+    // mid-read left a ghost member holding the partitions, and every later read got none (fault suite).
+    // The activity's retry reads again instead.
+    retry: { restartOnFailure: async () => false },
+  });
   const records: RawRecord[] = [];
   const lastOffset = new Map<number, bigint>();
   let timer: NodeJS.Timeout | undefined;
