@@ -48,6 +48,23 @@ export const ioActivities: IoActivities = {
 };
 
 /**
+ * MLflow logging of a cycle that is already decided and committed: nothing waits on it any more, so it
+ * retries until the server is back (at most a minute apart) instead of giving up after ten tries.
+ */
+export const mlflowCatchUpActivities: Pick<IoActivities, 'logRetrainRun'> = {
+  logRetrainRun: io(
+    { startToCloseTimeout: '10 minutes' },
+    // No maximumAttempts: unlimited (the SDK refuses 0).
+    {
+      initialInterval: infraRetry.initialInterval,
+      backoffCoefficient: infraRetry.backoffCoefficient,
+      maximumInterval: '1 minute',
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  ).logRetrainRun,
+};
+
+/**
  * Training activities on the training queue of the configured device. They heartbeat every batch, so a
  * dead worker is noticed within heartbeatTimeout; the retry resumes from the last checkpointed epoch.
  */

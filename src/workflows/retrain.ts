@@ -1,6 +1,7 @@
-import type { PipelineSettings } from '../activities/contracts';
+import { patched } from '@temporalio/workflow';
+import type { PipelineSettings, RetrainLogInput } from '../activities/contracts';
 import type { RetrainInput, RetrainResult, SplitScores } from '../shared';
-import { ioActivities as io, trainingActivities } from './activity-options';
+import { ioActivities as io, mlflowCatchUpActivities, trainingActivities } from './activity-options';
 import { invalidInput } from './errors';
 import { scoreMetrics, splitMetrics } from './metrics';
 import { trackProgress } from './progress';
@@ -11,6 +12,9 @@ import { newVersionId, runKey } from './run-keys';
 function reasonMetrics(byReason: Readonly<Record<string, number>> = {}): Record<string, number> {
   return Object.fromEntries(Object.entries(byReason).map(([r, n]) => [`dead_letters/${r}`, n]));
 }
+
+/** Patch id: cycles started after it log to MLflow last, after the ledger and the offset commit. */
+const MLFLOW_AFTER_COMMIT = 'mlflow-after-commit';
 
 function withOverrides(s: PipelineSettings, input: RetrainInput): PipelineSettings {
   const out: PipelineSettings = {
@@ -226,8 +230,7 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
   const decision = verdict.promote ? 'promoted' : 'rejected';
 
   // (7) One MLflow run per cycle, promoted or not; the registry alias moves only on promotion.
-  progress.stage('logging to MLflow');
-  const run = await io.logRetrainRun({
+  const runInput: RetrainLogInput = {
     key: cycleId,
     decision,
     reason: verdict.reason,
@@ -244,23 +247,40 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
     epochs: staged.epochs,
     ...(newVersion ? { promotedVersionId: newVersion } : {}),
     ...(reportFile ? { reportFile } : {}),
-  });
-
-  progress.stage('recording cycle');
-  await io.recordCycle({
-    cycleId,
-    decision,
-    reason: verdict.reason,
-    championBefore,
-    championAfter,
-    metrics: { ...metrics, ...countMetrics, mlflow_run_id: run.runId },
-  });
-
+  };
+  const recordCycle = (runId?: string) =>
+    io.recordCycle({
+      cycleId,
+      decision,
+      reason: verdict.reason,
+      championBefore,
+      championAfter,
+      metrics: { ...metrics, ...countMetrics, ...(runId ? { mlflow_run_id: runId } : {}) },
+    });
   // (8) Batch files moved and marked used in the ledger, and only then the offsets committed.
-  progress.stage('marking batch used');
-  await io.markBatchesUsed({ batchIds: batch.batchIds, cycleId });
-  progress.stage('committing offsets');
-  await io.commitOffsets();
+  const finishBatch = async () => {
+    progress.stage('marking batch used');
+    await io.markBatchesUsed({ batchIds: batch.batchIds, cycleId });
+    progress.stage('committing offsets');
+    await io.commitOffsets();
+  };
+
+  let run: { runId: string };
+  if (patched(MLFLOW_AFTER_COMMIT)) {
+    // MLflow down must not hold the cycle open: the ledger, the batch and the offsets are settled first
+    // (the run is found by its cycle_id tag), then logging retries until the server is back.
+    progress.stage('recording cycle');
+    await recordCycle();
+    await finishBatch();
+    progress.stage('logging to MLflow');
+    run = await mlflowCatchUpActivities.logRetrainRun(runInput);
+  } else {
+    progress.stage('logging to MLflow');
+    run = await io.logRetrainRun(runInput);
+    progress.stage('recording cycle');
+    await recordCycle(run.runId);
+    await finishBatch();
+  }
   await io.cleanUpRun({ key: cycleId });
 
   progress.stage(`done: ${decision}`);

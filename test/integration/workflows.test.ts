@@ -123,7 +123,7 @@ describe('retrainWorkflow', () => {
     world.deadLetterEvery = 50;
   });
 
-  it('promotes a challenger that gains on validation within the test tolerance; offsets are committed last', async () => {
+  it('promotes a challenger that gains on validation within the test tolerance; ledger and offsets settle before MLflow logging', async () => {
     world.trainedScores = scores(0.96, 0.947);
     const r = await client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
     expect(r.decision).toBe('promoted');
@@ -139,11 +139,12 @@ describe('retrainWorkflow', () => {
     const at = (prefix: string) => order.findIndex((c) => c.startsWith(prefix));
     // The champion is scored on the batch before the challenger is trained on it.
     expect(at('evaluateOnBatch')).toBeLessThan(at('fineTuneChallenger'));
-    expect(at('promoteModel')).toBeLessThan(at('logRun'));
-    expect(at('logRun')).toBeLessThan(at('recordCycle'));
+    // Decision, ledger and offsets first; MLflow last, so an MLflow outage cannot hold the cycle open.
+    expect(at('promoteModel')).toBeLessThan(at('recordCycle'));
     expect(at('recordCycle')).toBeLessThan(at('markBatchesUsed'));
     expect(at('markBatchesUsed')).toBeLessThan(at('commitOffsets'));
-    expect(order.at(-1)).toBe('commitOffsets');
+    expect(at('commitOffsets')).toBeLessThan(at('logRun'));
+    expect(order.at(-1)).toMatch(/^logRun/);
     expect(r.batchIds).toEqual(['topic-0-0-399']);
   });
 
