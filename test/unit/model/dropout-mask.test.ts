@@ -13,6 +13,23 @@ describe('dropoutMask', () => {
     }
   });
 
+  it('keeps the share exact for rates drawn a few bits at a time and for those that are not', () => {
+    // 0.375 = 3/8 takes 3 bits per element from a table; 0.3 has no short binary form: 32 bits each.
+    for (const rate of [0.375, 0.3, 0.125]) {
+      const mask = dropoutMask(300_000, rate, 99);
+      const dropped = mask.filter((v) => v === 0).length / mask.length;
+      expect(Math.abs(dropped - rate)).toBeLessThan(0.005);
+    }
+  });
+
+  it('draws elements independently: no pattern repeats within one 32-bit draw', () => {
+    // With 2 bits per element, 16 elements share a draw; neighbours must still be uncorrelated.
+    const mask = dropoutMask(160_000, 0.25, 5);
+    let bothDropped = 0;
+    for (let i = 0; i + 1 < mask.length; i += 2) if (mask[i] === 0 && mask[i + 1] === 0) bothDropped++;
+    expect(Math.abs(bothDropped / (mask.length / 2) - 0.0625)).toBeLessThan(0.005);
+  });
+
   it('is the same for the same seed and different for another', () => {
     expect(dropoutMask(1000, 0.5, 7)).toEqual(dropoutMask(1000, 0.5, 7));
     expect(dropoutMask(1000, 0.5, 7)).not.toEqual(dropoutMask(1000, 0.5, 8));
