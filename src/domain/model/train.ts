@@ -1,10 +1,12 @@
 import type { MnistSet } from '../data/types';
 import { reseedDropout } from './architecture';
 import { useFastDropout } from './dropout-mask';
+import { fusedAdam, type OptimizerUpdate } from './fused-adam';
 import type { Hyperparameters } from './hyperparameters';
 import { useFastReluGradient } from './relu-gradient';
 import { deriveSeed, permutation } from './seeded-random';
-import { setToTensors } from './tensors';
+import { setToTensors, type SetTensors } from './tensors';
+import { assertTrainable, makeTrainStep, measure, type BatchTotals } from './train-step';
 import type { LayersModel, Tf } from './tf';
 
 export interface EpochMetrics {
@@ -50,8 +52,18 @@ export interface TrainResult {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
+ * How often training hands the event loop a turn (heartbeats, cancellation), in ms. A training step is
+ * synchronous native work; yielding per batch cost little, but on small batches nothing needs more.
+ */
+const YIELD_EVERY_MS = 50;
+
+/**
  * Trains a compiled model in place. Each epoch visits the samples in an order derived from (seed, epoch)
  * alone, so a run resumed at epoch k from the checkpoint of epoch k-1 repeats the uninterrupted run.
+ *
+ * A loop of its own rather than model.fit: per batch fit gathers the batch by index, runs its callback
+ * and log machinery and awaits between them; here a batch is a slice of the epoch's shuffled copy and
+ * one optimizer step (train-step.ts), with the same loss, metrics and dropout seeding as fit.
  */
 export async function train(
   tf: Tf,
@@ -66,11 +78,7 @@ export async function train(
       `initialEpoch must be an integer in 0..${epochs} (the number of epochs), got ${initialEpoch}.`,
     );
   }
-  if (!model.optimizer) {
-    throw new Error(
-      'The model is not compiled: compile it with compileCnn, or resume from a checkpoint saved with includeOptimizer.',
-    );
-  }
+  assertTrainable(model);
   if (data.count === 0) throw new Error('Training set is empty: there is nothing to train on.');
   // Faster replacements for tfjs's slowest training paths (see each file): same gradients, same
   // dropout rates and per-step seeding, only drawn by another generator.
@@ -79,56 +87,61 @@ export async function train(
   const history: EpochMetrics[] = [];
   const batches = Math.ceil(data.count / batchSize);
   const train = setToTensors(tf, data, 'training set');
-  const val = options.validation ? setToTensors(tf, options.validation, 'validation set') : undefined;
+  let val: SetTensors | undefined;
+  let update: OptimizerUpdate | undefined;
+  let yieldedAt = performance.now();
   try {
+    if (options.validation) val = setToTensors(tf, options.validation, 'validation set');
+    update = await fusedAdam(tf, model);
+    const step = makeTrainStep(tf, model, update);
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       if (options.signal?.aborted) return { epochsCompleted: epoch, cancelled: true, history };
-      const order = tf.tensor1d(permutation(data.count, deriveSeed(seed, epoch)), 'int32');
-      const xs = tf.gather(train.xs, order);
-      const ys = tf.gather(train.ys, order);
-      order.dispose();
-      let cancelled = false;
-      let started = 0;
-      let trainedAt = 0;
+      // One gather per epoch; batches are then contiguous slices of the shuffled copy.
+      const [xs, ys] = tf.tidy(() => {
+        const order = tf.tensor1d(permutation(data.count, deriveSeed(seed, epoch)), 'int32');
+        return [tf.gather(train.xs, order), tf.gather(train.ys, order)];
+      });
       try {
-        const fit = await model.fit(xs, ys, {
-          batchSize,
-          epochs: 1,
-          shuffle: false,
-          verbose: 0,
-          yieldEvery: 'never',
-          validationData: val ? [val.xs, val.ys] : undefined,
-          callbacks: {
-            onBatchBegin: async (batch) => {
-              if (batch === 0) started = performance.now();
-              reseedDropout(model, deriveSeed(seed, epoch * batches + batch + 1));
-            },
-            onBatchEnd: async (batch, logs) => {
-              trainedAt = performance.now();
-              options.onBatchEnd?.({ epoch, batch, batches, loss: logs?.loss ?? NaN });
-              // Lets Temporal deliver heartbeats and cancellation while training runs.
-              await yieldToEventLoop();
-              if (options.signal?.aborted) {
-                cancelled = true;
-                model.stopTraining = true;
-              }
-            },
-          },
-        });
-        if (cancelled) return { epochsCompleted: epoch, cancelled: true, history };
-        const last = (name: string) => fit.history[name]?.at(-1) as number | undefined;
-        const seconds = (trainedAt - started) / 1000;
+        let lossSum = 0;
+        let correct = 0;
+        const started = performance.now();
+        for (let batch = 0; batch < batches; batch++) {
+          const start = batch * batchSize;
+          const size = Math.min(batchSize, data.count - start);
+          reseedDropout(model, deriveSeed(seed, epoch * batches + batch + 1));
+          const bx = xs.slice(start, size);
+          const by = ys.slice(start, size);
+          let totals: BatchTotals;
+          try {
+            totals = step(bx, by);
+          } finally {
+            bx.dispose();
+            by.dispose();
+          }
+          lossSum += totals.loss * size;
+          correct += totals.correct;
+          options.onBatchEnd?.({ epoch, batch, batches, loss: totals.loss });
+          if (performance.now() - yieldedAt >= YIELD_EVERY_MS) {
+            // Lets Temporal deliver heartbeats and cancellation while training runs.
+            await yieldToEventLoop();
+            yieldedAt = performance.now();
+          }
+          if (options.signal?.aborted) return { epochsCompleted: epoch, cancelled: true, history };
+        }
+        const seconds = (performance.now() - started) / 1000;
+        const validation = val && measure(tf, model, val.xs, val.ys, batchSize);
         const metrics: EpochMetrics = {
           epoch,
           epochs,
-          loss: last('loss') ?? NaN,
-          accuracy: last('acc') ?? NaN,
-          valLoss: last('val_loss'),
-          valAccuracy: last('val_acc'),
+          loss: lossSum / data.count,
+          accuracy: correct / data.count,
+          valLoss: validation?.loss,
+          valAccuracy: validation?.accuracy,
           imagesPerSecond: data.count / seconds,
           seconds,
         };
         history.push(metrics);
+        await update?.sync();
         await options.onEpochEnd?.(epoch, model, metrics);
       } finally {
         xs.dispose();
@@ -137,7 +150,13 @@ export async function train(
     }
     return { epochsCompleted: epochs, cancelled: false, history };
   } finally {
-    train.dispose();
-    val?.dispose();
+    // A cancelled or failed epoch's steps stay in the optimizer too, as they did with model.fit.
+    try {
+      await update?.sync();
+    } finally {
+      update?.dispose();
+      train.dispose();
+      val?.dispose();
+    }
   }
 }
