@@ -109,6 +109,22 @@ describe('Kafka stream (real broker)', () => {
     expect(next.map((r) => r.offset)).toEqual(['20', '21', '22', '23', '24']);
   });
 
+  it('fails instead of returning nothing while another member holds the partitions', async () => {
+    // Like a consumer that vanished in a broker restart: still in the group until its session expires.
+    const holdGroup = `it-held-${run}`;
+    const holder = kafka.consumer({ groupId: holdGroup });
+    await holder.connect();
+    await holder.subscribe({ topics: [topic], fromBeginning: true });
+    await holder.run({ autoCommit: false, eachBatch: async ({ pause }) => void pause() });
+    try {
+      await expect(
+        consumeBounded(kafka, { topic, groupId: holdGroup, maxRecords: 5, maxWaitMs: 3_000 }),
+      ).rejects.toThrow(/read 0 of \d+ waiting records .* retry once the group has rebalanced/);
+    } finally {
+      await holder.disconnect();
+    }
+  }, 90_000);
+
   it('returns at once with nothing to read', async () => {
     const empty = `it-empty-${run}`;
     await ensureTopics(kafka, { topic: empty, deadLetterTopic, partitions: 1 });

@@ -95,5 +95,14 @@ export async function consumeBounded(kafka: Kafka, read: BoundedRead): Promise<R
     clearTimeout(timer);
     await consumer.disconnect();
   }
+  if (records.length === 0) {
+    // The lag said records are there. Reading none means the group did not hand us the partitions,
+    // e.g. a member that vanished in a broker restart still holds them until its session times out.
+    // An empty batch would end the cycle as "too few records", so fail and let the retry read again.
+    throw new Error(
+      `read 0 of ${lag.total} waiting records of ${topic} within ${maxWaitMs} ms (group ${groupId} gave ` +
+        'this consumer no partitions yet); retry once the group has rebalanced',
+    );
+  }
   return records;
 }
