@@ -36,6 +36,7 @@ const pixels = () => Buffer.alloc(IMAGE_BYTES, 7);
  */
 export function poisonSpecs(tag: string, takenId: string, maxRecordBytes: number) {
   const dup = `extra-${tag}-dup`;
+  // Not poison: sent through the same path, so it carries the reason its second copy must get.
   const validExtra: PoisonSpec = {
     what: 'valid extra (first copy)',
     reason: 'duplicate-in-batch',

@@ -54,6 +54,15 @@ async function main(): Promise<number> {
     poisonRouted: 0,
     say,
   };
+  // The workers are detached (so a case can kill their group): on Ctrl-C they must not outlive the suite.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(
+        `${signal}: killing the workers; the stack stays up (npm run stack with STACK_STATE_DIR=.stack-faults)`,
+      );
+      void Promise.allSettled([s.io.kill(), s.training.kill()]).then(() => process.exit(130));
+    });
+  }
   const outcomes: CaseOutcome[] = [];
   let samples = 0;
   let lost = 0;
