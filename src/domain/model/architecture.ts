@@ -71,7 +71,12 @@ export function reseedDropout(model: LayersModel, stepSeed: number): void {
   let i = 0;
   for (const layer of model.layers) {
     if (layer.getClassName() !== 'Dropout') continue;
-    // A zero seed means "unseeded" to tfjs, hence `|| 1`.
-    (layer as unknown as { seed?: number }).seed = (stepSeed + i++ * 0x632be5ab) >>> 0 || 1;
+    (layer as unknown as { seed?: number }).seed = dropoutSeed(stepSeed, i++);
   }
+}
+
+/** The seed reseedDropout gives the model's `index`-th Dropout layer in a step. */
+export function dropoutSeed(stepSeed: number, index: number): number {
+  // A zero seed means "unseeded" to tfjs, hence `|| 1`.
+  return (stepSeed + index * 0x632be5ab) >>> 0 || 1;
 }

@@ -1,3 +1,4 @@
+import { dropoutSeed } from './architecture';
 import type { LayersModel, Tensor, Tf } from './tf';
 
 /** The parts of tfjs-layers 4.22's Dropout that the faster mask below relies on (version is pinned). */
@@ -9,6 +10,24 @@ interface DropoutInternals {
 }
 
 const FAST = Symbol('fastDropout');
+/** Where a fast layer gets its masks (mask-prefetch.ts draws them ahead); unset: drawn in place. */
+const SOURCE = Symbol('maskSource');
+/** Mask elements per sample, known once the layer has run in training. */
+const PER_SAMPLE = Symbol('perSample');
+
+type FastDropout = DropoutInternals & { [FAST]?: true; [SOURCE]?: MaskSource; [PER_SAMPLE]?: number };
+
+/** One mask to draw: dropoutMask's arguments. */
+export interface MaskJob {
+  readonly count: number;
+  readonly rate: number;
+  readonly seed: number;
+}
+
+/** dropoutMask, or a mask drawn ahead with the same arguments. */
+export interface MaskSource {
+  take(count: number, rate: number, seed: number): Float32Array;
+}
 
 /** Largest number of random bits per element for which a rate is represented exactly (rate·2^k whole). */
 const MAX_BITS = 8;
@@ -66,14 +85,17 @@ function exactBits(rate: number): number | undefined {
  * Makes the model's Dropout layers draw their masks with dropoutMask, seeded from the layer's `seed`
  * (which reseedDropout advances every step), and apply them with one Mul. Same semantics as tfjs's
  * Dropout: identity outside training, inverted dropout inside. The layer class, config and saved
- * topology do not change; only this in-memory model is affected. Idempotent.
+ * topology do not change; only this in-memory model is affected. Idempotent; `source` (or none)
+ * replaces the one set before.
  */
-export function useFastDropout(tf: Tf, model: LayersModel): void {
+export function useFastDropout(tf: Tf, model: LayersModel, source?: MaskSource): void {
   for (const layer of model.layers) {
     if (layer.getClassName() !== 'Dropout') continue;
-    const dropout = layer as unknown as DropoutInternals & { [FAST]?: true };
+    const dropout = layer as unknown as FastDropout;
     // A noise shape broadcasts one mask over some axes: left to tfjs's own implementation.
-    if (dropout[FAST] || dropout.noiseShape != null) continue;
+    if (dropout.noiseShape != null) continue;
+    dropout[SOURCE] = source;
+    if (dropout[FAST]) continue;
     const original = dropout.call.bind(layer);
     dropout.call = (inputs, kwargs) => {
       const input = Array.isArray(inputs) ? inputs[0] : inputs;
@@ -82,10 +104,29 @@ export function useFastDropout(tf: Tf, model: LayersModel): void {
       }
       // An unseeded layer outside train(): a fresh mask per call, as tfjs does.
       const seed = dropout.seed ?? Math.floor(Math.random() * 0x1_0000_0000);
-      return tf.tidy(() =>
-        tf.mul(input, tf.tensor(dropoutMask(input.size, dropout.rate, seed), input.shape, 'float32')),
-      );
+      if (input.shape[0]) dropout[PER_SAMPLE] = input.size / input.shape[0];
+      const mask =
+        dropout[SOURCE]?.take(input.size, dropout.rate, seed) ?? dropoutMask(input.size, dropout.rate, seed);
+      return tf.tidy(() => tf.mul(input, tf.tensor(mask, input.shape, 'float32')));
     };
     dropout[FAST] = true;
   }
+}
+
+/**
+ * The masks a training step seeded `stepSeed` over `batchSize` samples will ask for: one per fast
+ * Dropout layer that has run in training before (its size per sample is known by then).
+ */
+export function plannedMasks(model: LayersModel, stepSeed: number, batchSize: number): MaskJob[] {
+  const jobs: MaskJob[] = [];
+  let i = 0;
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'Dropout') continue;
+    const dropout = layer as unknown as FastDropout;
+    const seed = dropoutSeed(stepSeed, i++);
+    const perSample = dropout[PER_SAMPLE];
+    if (!dropout[FAST] || perSample === undefined || !(dropout.rate > 0 && dropout.rate < 1)) continue;
+    jobs.push({ count: perSample * batchSize, rate: dropout.rate, seed });
+  }
+  return jobs;
 }

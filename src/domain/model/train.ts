@@ -1,7 +1,8 @@
 import type { MnistSet } from '../data/types';
 import { reseedDropout } from './architecture';
-import { useFastDropout } from './dropout-mask';
+import { plannedMasks, useFastDropout } from './dropout-mask';
 import { fusedAdam, type OptimizerUpdate } from './fused-adam';
+import { startMaskPrefetch } from './mask-prefetch';
 import type { Hyperparameters } from './hyperparameters';
 import { useFastReluGradient } from './relu-gradient';
 import { deriveSeed, permutation } from './seeded-random';
@@ -83,7 +84,8 @@ export async function train(
   // Faster replacements for tfjs's slowest training paths (see each file): same gradients, same
   // dropout rates and per-step seeding, only drawn by another generator.
   useFastReluGradient(tf);
-  useFastDropout(tf, model);
+  const masks = startMaskPrefetch();
+  useFastDropout(tf, model, masks);
   const history: EpochMetrics[] = [];
   const batches = Math.ceil(data.count / batchSize);
   const train = setToTensors(tf, data, 'training set');
@@ -108,7 +110,11 @@ export async function train(
         for (let batch = 0; batch < batches; batch++) {
           const start = batch * batchSize;
           const size = Math.min(batchSize, data.count - start);
-          reseedDropout(model, deriveSeed(seed, epoch * batches + batch + 1));
+          const globalStep = epoch * batches + batch + 1;
+          // The next step's masks are drawn on the side while this step's native ops run.
+          const next = Math.min(batchSize, data.count - ((batch + 1) % batches) * batchSize);
+          masks.prefetch(plannedMasks(model, deriveSeed(seed, globalStep + 1), next));
+          reseedDropout(model, deriveSeed(seed, globalStep));
           const bx = xs.slice(start, size);
           const by = ys.slice(start, size);
           let totals: BatchTotals;
@@ -155,6 +161,8 @@ export async function train(
       await update?.sync();
     } finally {
       update?.dispose();
+      useFastDropout(tf, model);
+      await masks.close();
       train.dispose();
       val?.dispose();
     }
