@@ -22,6 +22,7 @@ def parse_args():
     p.add_argument("--epochs", type=int, required=True)
     p.add_argument("--batch-size", type=int, required=True)
     p.add_argument("--learning-rate", type=float, default=0.001)
+    p.add_argument("--learning-rate-decay", type=float, default=1.0, help="per-epoch factor, as for tfjs")
     p.add_argument("--threads", type=int, required=True, help="intra- and inter-op threads, as for tfjs")
     p.add_argument("--seed", type=int, default=42)
     return p.parse_args()
@@ -108,7 +109,12 @@ def main():
         epochs=args.epochs,
         shuffle=True,
         verbose=0,
-        callbacks=[clock],
+        callbacks=[
+            clock,
+            keras.callbacks.LearningRateScheduler(
+                lambda epoch: args.learning_rate * args.learning_rate_decay**epoch
+            ),
+        ],
     )
     train_seconds = time.perf_counter() - t0
     cpu = cpu_seconds() - cpu0

@@ -39,7 +39,15 @@ export async function runKeras(
   const args = [
     path.join(HERE, 'keras_train.py'),
     ...['--data-dir', dataDir, '--epochs', String(s.epochs), '--batch-size', String(s.batchSize)],
-    ...['--threads', String(s.threads), '--learning-rate', String(s.learningRate), '--seed', String(s.seed)],
+    ...[
+      '--threads',
+      String(s.threads),
+      '--learning-rate',
+      String(s.learningRate),
+      ...['--learning-rate-decay', String(s.learningRateDecay)],
+      '--seed',
+      String(s.seed),
+    ],
   ];
   const child = spawn(python, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';

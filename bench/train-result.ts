@@ -20,5 +20,6 @@ export interface BenchSettings {
   readonly batchSize: number;
   readonly threads: number;
   readonly learningRate: number;
+  readonly learningRateDecay: number;
   readonly seed: number;
 }

@@ -18,6 +18,7 @@ export async function runTfjs(
   const model = createCnn(tf, {
     optimizer: 'adam',
     learningRate: s.learningRate,
+    learningRateDecay: s.learningRateDecay,
     batchSize: s.batchSize,
     epochs: s.epochs,
     seed: s.seed,
@@ -27,7 +28,13 @@ export async function runTfjs(
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await train(tf, model, data.train, {
-    hyper: { batchSize: s.batchSize, epochs: s.epochs, seed: s.seed },
+    hyper: {
+      batchSize: s.batchSize,
+      epochs: s.epochs,
+      seed: s.seed,
+      learningRate: s.learningRate,
+      learningRateDecay: s.learningRateDecay,
+    },
     onBatchEnd: () => {
       lastBatchEnd = performance.now();
       firstBatchEnd ??= lastBatchEnd;

@@ -77,11 +77,12 @@ async function main(opts: CliOptions): Promise<void> {
     batchSize: opts.batchSize ?? cfg.training.batchSize,
     threads: opts.threads,
     learningRate: cfg.training.learningRate,
+    learningRateDecay: cfg.training.learningRateDecay,
     seed: cfg.training.seed,
   };
   console.log(
     `bench:train: ${s.epochs} epochs × ${s.trainSize} train images (train split of ${data.train.count}), ` +
-      `batch ${s.batchSize}, Adam lr ${s.learningRate}, ${s.threads} intra/inter-op threads; ` +
+      `batch ${s.batchSize}, Adam lr ${s.learningRate} ×${s.learningRateDecay} per epoch, ${s.threads} intra/inter-op threads; ` +
       `test on ${data.test.count} images`,
   );
 

@@ -8,6 +8,8 @@ type NamedTensorMap = Record<string, Tensor>;
 export interface OptimizerUpdate {
   /** One step: `grads` are keyed by variable name, as tf.variableGrads returns them. */
   apply(grads: NamedTensorMap): void;
+  /** The learning rate of the following steps. */
+  setLearningRate(rate: number): void;
   /** Writes the step count and moments back into the model's optimizer, where checkpoints save them. */
   sync(): Promise<void>;
   /** Frees the native state; sync first to keep it. */
@@ -103,8 +105,9 @@ export async function fusedAdam(tf: Tf, model: LayersModel): Promise<OptimizerUp
       zeros.dispose();
     }
   });
-  const constants = [learningRate, beta1, beta2].map((x) => tf.scalar(x));
-  const [lr, b1, b2] = constants as [Tensor, Tensor, Tensor];
+  const constants = [beta1, beta2].map((x) => tf.scalar(x));
+  const [b1, b2] = constants as [Tensor, Tensor];
+  let lr = tf.scalar(learningRate);
   const attrs = [ops.float32('T'), ops.bool('use_locking', false), ops.bool('use_nesterov', false)];
   const dtype = [ops.float32('dtype')];
 
@@ -135,6 +138,11 @@ export async function fusedAdam(tf: Tf, model: LayersModel): Promise<OptimizerUp
       });
     },
 
+    setLearningRate(rate) {
+      lr.dispose();
+      lr = tf.scalar(rate);
+    },
+
     async sync() {
       if (step === synced) return;
       const state = [
@@ -156,7 +164,7 @@ export async function fusedAdam(tf: Tf, model: LayersModel): Promise<OptimizerUp
 
     dispose() {
       for (const s of slots) for (const r of [s.value, s.m, s.v]) r.destroy();
-      tf.dispose(constants);
+      tf.dispose([...constants, lr]);
     },
   };
 }

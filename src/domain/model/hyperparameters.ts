@@ -6,6 +6,11 @@ export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
 export interface Hyperparameters {
   readonly optimizer: OptimizerName;
   readonly learningRate: number;
+  /**
+   * Factor on the learning rate per epoch: epoch e trains at learningRate·decayᵉ. Absent in models
+   * trained before it existed, which trained at a constant rate (1).
+   */
+  readonly learningRateDecay?: number;
   readonly batchSize: number;
   readonly epochs: number;
   readonly seed: number;
@@ -15,6 +20,7 @@ export function hyperparametersFromConfig(training: Config['training']): Hyperpa
   return {
     optimizer: training.optimizer,
     learningRate: training.learningRate,
+    learningRateDecay: training.learningRateDecay,
     batchSize: training.batchSize,
     epochs: training.epochs,
     seed: training.seed,

@@ -31,7 +31,8 @@ export interface BatchProgress {
 }
 
 export interface TrainOptions {
-  readonly hyper: Pick<Hyperparameters, 'batchSize' | 'epochs' | 'seed'>;
+  readonly hyper: Pick<Hyperparameters, 'batchSize' | 'epochs' | 'seed'> &
+    Partial<Pick<Hyperparameters, 'learningRate' | 'learningRateDecay'>>;
   readonly validation?: MnistSet;
   /** First epoch to run (0-based): resuming from a checkpoint saved after epoch initialEpoch-1. */
   readonly initialEpoch?: number;
@@ -80,6 +81,12 @@ export async function train(
     );
   }
   assertTrainable(model);
+  const decay = options.hyper.learningRateDecay ?? 1;
+  if (!(decay > 0 && decay <= 1) || (decay !== 1 && options.hyper.learningRate === undefined)) {
+    throw new Error(
+      `learningRateDecay must be in (0, 1] and needs learningRate, got ${decay} with ${options.hyper.learningRate}.`,
+    );
+  }
   if (data.count === 0) throw new Error('Training set is empty: there is nothing to train on.');
   // Faster replacements for tfjs's slowest training paths (see each file): same gradients, same
   // dropout rates and per-step seeding, only drawn by another generator.
@@ -98,6 +105,8 @@ export async function train(
     const step = makeTrainStep(tf, model, update);
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       if (options.signal?.aborted) return { epochsCompleted: epoch, cancelled: true, history };
+      // From the base rate and the epoch alone, so a resumed run trains each epoch at the same rate.
+      if (decay !== 1) setLearningRate(model, update, options.hyper.learningRate! * decay ** epoch);
       // One gather per epoch; batches are then contiguous slices of the shuffled copy.
       const [xs, ys] = tf.tidy(() => {
         const order = tf.tensor1d(permutation(data.count, deriveSeed(seed, epoch)), 'int32');
@@ -167,4 +176,11 @@ export async function train(
       val?.dispose();
     }
   }
+}
+
+/** The rate the next steps train at, in the fused update and in the optimizer (checkpoints save it). */
+function setLearningRate(model: LayersModel, update: OptimizerUpdate | undefined, rate: number): void {
+  update?.setLearningRate(rate);
+  // Adam, SGD and RMSProp in tfjs 4.22 keep it in this (protected) field and read it per step.
+  (model.optimizer as unknown as { learningRate: number }).learningRate = rate;
 }

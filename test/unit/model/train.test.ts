@@ -66,7 +66,8 @@ describe('train', () => {
 
   it('resumed from an epoch checkpoint, ends where the uninterrupted run ends', async () => {
     const small = readMnist('train', 256, 2000);
-    const hyper = { ...HYPER, epochs: 2 };
+    // With a decaying rate: the checkpoint holds epoch 0's rate, the resumed epoch must use epoch 1's.
+    const hyper = { ...HYPER, epochs: 2, learningRateDecay: 0.5 };
     const straight = createCnn(tf, hyper);
     await train(tf, straight, small, { hyper });
 
@@ -95,6 +96,27 @@ describe('train', () => {
     straight.dispose();
     resumed.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('trains epoch e at learningRate·decayᵉ', async () => {
+    const model = createCnn(tf, HYPER);
+    const rates: number[] = [];
+    await train(tf, model, readMnist('train', 128, 3000), {
+      hyper: { ...HYPER, epochs: 3, learningRateDecay: 0.5 },
+      onEpochEnd: (_e, m) => {
+        rates.push((m.optimizer.getConfig() as { learningRate: number }).learningRate);
+      },
+    });
+    model.dispose();
+    expect(rates).toEqual([HYPER.learningRate, HYPER.learningRate / 2, HYPER.learningRate / 4]);
+  });
+
+  it('rejects a decay outside (0, 1] with a clear message', async () => {
+    const model = createCnn(tf, HYPER);
+    await expect(train(tf, model, trainSet, { hyper: { ...HYPER, learningRateDecay: 1.5 } })).rejects.toThrow(
+      /learningRateDecay must be in \(0, 1\]/,
+    );
+    model.dispose();
   });
 
   it('rejects an uncompiled model and a bad initial epoch with a clear message', async () => {
