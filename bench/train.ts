@@ -11,9 +11,6 @@ import type { BenchSettings, FrameworkResult } from './train-result';
 import { writeSamples } from './train-samples';
 import { runTfjs } from './train-tfjs';
 
-/** Both frameworks together finish well inside 25 minutes on the 2-core dev machine (bench/README.md). */
-const DEFAULT_EPOCHS = 8;
-
 function positiveInt(what: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -24,7 +21,7 @@ function positiveInt(what: string) {
 
 interface CliOptions {
   json?: boolean;
-  epochs: number;
+  epochs?: number;
   trainSize?: number;
   batchSize?: number;
   threads: number;
@@ -72,7 +69,8 @@ async function main(opts: CliOptions): Promise<void> {
     count: trainSize,
   };
   const s: BenchSettings = {
-    epochs: opts.epochs,
+    // The initial model's training, as bootstrap runs it (EPOCHS).
+    epochs: opts.epochs ?? cfg.training.epochs,
     trainSize,
     batchSize: opts.batchSize ?? cfg.training.batchSize,
     threads: opts.threads,
@@ -140,7 +138,7 @@ async function main(opts: CliOptions): Promise<void> {
 const program = new Command('bench:train')
   .description('Train the MNIST CNN with tfjs-node and with Python Keras on the same samples, side by side.')
   .option('--json', 'end stdout with one JSON line of the results')
-  .option('--epochs <n>', 'epochs for both frameworks', positiveInt('--epochs'), DEFAULT_EPOCHS)
+  .option('--epochs <n>', 'epochs for both frameworks (default: EPOCHS)', positiveInt('--epochs'))
   .option(
     '--train-size <n>',
     'first N images of the train split (default: all of it)',
