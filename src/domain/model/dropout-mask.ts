@@ -124,9 +124,16 @@ export function plannedMasks(model: LayersModel, stepSeed: number, batchSize: nu
     if (layer.getClassName() !== 'Dropout') continue;
     const dropout = layer as unknown as FastDropout;
     const seed = dropoutSeed(stepSeed, i++);
-    const perSample = dropout[PER_SAMPLE];
+    // Known from a training call, or from the built layer's output shape (cnn-step.ts skips call()).
+    const perSample = dropout[PER_SAMPLE] ?? perSampleOf(layer.outputShape);
     if (!dropout[FAST] || perSample === undefined || !(dropout.rate > 0 && dropout.rate < 1)) continue;
     jobs.push({ count: perSample * batchSize, rate: dropout.rate, seed });
   }
   return jobs;
+}
+
+function perSampleOf(shape: unknown): number | undefined {
+  if (!Array.isArray(shape) || shape.length < 2) return undefined;
+  const dims = shape.slice(1) as unknown[];
+  return dims.every((d) => typeof d === 'number') ? (dims as number[]).reduce((a, b) => a * b, 1) : undefined;
 }

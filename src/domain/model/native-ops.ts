@@ -9,7 +9,10 @@ interface OpAttr {
 
 /** The parts of tfjs-node 4.22's NodeJSKernelBackend used here (the version is pinned). */
 interface NodeJSKernelBackend {
-  binding: Record<'TF_ATTR_TYPE' | 'TF_ATTR_SHAPE' | 'TF_ATTR_STRING' | 'TF_ATTR_BOOL' | 'TF_FLOAT', number>;
+  binding: Record<
+    'TF_ATTR_TYPE' | 'TF_ATTR_SHAPE' | 'TF_ATTR_STRING' | 'TF_ATTR_BOOL' | 'TF_ATTR_INT' | 'TF_FLOAT',
+    number
+  >;
   executeSingleOutput(name: string, attrs: OpAttr[], inputs: Tensor[]): Tensor;
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: Tensor[], outputs: number): Tensor[];
 }
@@ -22,6 +25,8 @@ interface NodeJSKernelBackend {
 export interface NativeOps {
   /** Runs an op with one output. `attrs` may use the helpers below. */
   run(name: string, attrs: OpAttr[], inputs: Tensor[]): Tensor;
+  /** Runs an op with `outputs` outputs. */
+  runMany(name: string, attrs: OpAttr[], inputs: Tensor[], outputs: number): Tensor[];
   /** Runs an op with no outputs (variable updates). */
   exec(name: string, attrs: OpAttr[], inputs: Tensor[]): void;
   /** A float32 type attribute (`T`, `dtype`). */
@@ -29,6 +34,8 @@ export interface NativeOps {
   shape(name: string, shape: readonly number[]): OpAttr;
   string(name: string, value: string): OpAttr;
   bool(name: string, value: boolean): OpAttr;
+  /** An int or list(int) attribute. */
+  ints(name: string, value: number | readonly number[]): OpAttr;
 }
 
 const cache = new WeakMap<object, NativeOps>();
@@ -46,11 +53,13 @@ export function nativeOps(tf: Tf): NativeOps | undefined {
   const b = backend.binding;
   const ops: NativeOps = {
     run: (name, attrs, inputs) => backend.executeSingleOutput(name, attrs, inputs),
+    runMany: (name, attrs, inputs, outputs) => backend.executeMultipleOutputs(name, attrs, inputs, outputs),
     exec: (name, attrs, inputs) => void backend.executeMultipleOutputs(name, attrs, inputs, 0),
     float32: (name) => ({ name, type: b.TF_ATTR_TYPE, value: b.TF_FLOAT }),
     shape: (name, shape) => ({ name, type: b.TF_ATTR_SHAPE, value: shape }),
     string: (name, value) => ({ name, type: b.TF_ATTR_STRING, value }),
     bool: (name, value) => ({ name, type: b.TF_ATTR_BOOL, value }),
+    ints: (name, value) => ({ name, type: b.TF_ATTR_INT, value }),
   };
   cache.set(backend, ops);
   return ops;

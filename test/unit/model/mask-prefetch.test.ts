@@ -44,16 +44,16 @@ describe('plannedMasks', () => {
     try {
       useFastDropout(tf, model, masks);
       const x = tf.ones([3, 28, 28, 1]);
-      // The first training call teaches each layer its size per sample: nothing to plan before it.
-      expect(plannedMasks(model, 7, 3)).toEqual([]);
-      reseedDropout(model, 7);
-      tf.dispose(model.apply(x, { training: true }) as Tensor);
-      expect(masks.served).toEqual({ ahead: 0, inPlace: 2 });
-
-      masks.prefetch(plannedMasks(model, 8, 3));
+      // Sizes come from the built layers' output shapes: 3 × 12×12×64 and 3 × 128.
+      const jobs = plannedMasks(model, 8, 3);
+      expect(jobs.map((j) => [j.count, j.rate])).toEqual([
+        [3 * 12 * 12 * 64, 0.25],
+        [3 * 128, 0.5],
+      ]);
+      masks.prefetch(jobs);
       reseedDropout(model, 8);
       const prefetched = model.apply(x, { training: true }) as Tensor;
-      expect(masks.served).toEqual({ ahead: 2, inPlace: 2 });
+      expect(masks.served).toEqual({ ahead: 2, inPlace: 0 });
       // Same output as masks drawn in place with the same seeds.
       useFastDropout(tf, model);
       reseedDropout(model, 8);
