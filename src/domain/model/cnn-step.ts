@@ -1,4 +1,4 @@
-import { dropoutMask, type MaskSource } from './dropout-mask';
+import { trainingMask } from './dropout-mask';
 import type { OptimizerUpdate } from './fused-adam';
 import { nativeOps, type NativeOps } from './native-ops';
 import type { LayersModel, Tensor, Tf } from './tf';
@@ -39,8 +39,6 @@ interface LayerInternals {
   dataFormat?: string;
   dilationRate?: number[];
   poolSize?: number[];
-  rate?: number;
-  seed?: number;
   noiseShape?: unknown;
   kernelRegularizer?: unknown;
   biasRegularizer?: unknown;
@@ -134,13 +132,12 @@ function stagesOf(model: LayersModel): Stage[] | undefined {
 
 /**
  * The step for `model`, or undefined when it does not apply (architecture, loss, no native backend, no
- * fused update). `masks` is where the Dropout layers get their masks in train().
+ * fused update).
  */
 export function makeCnnStep(
   tf: Tf,
   model: LayersModel,
   update: OptimizerUpdate | undefined,
-  masks?: MaskSource,
 ): ((xs: Tensor, ys: Tensor) => BatchTotals) | undefined {
   const ops = nativeOps(tf);
   if (!ops || !update || model.loss !== 'categoricalCrossentropy') return undefined;
@@ -173,13 +170,12 @@ export function makeCnnStep(
             saved.push([input, h]);
             break;
           case 'dropout': {
-            const { rate = 0, seed } = s.layer;
-            if (!(rate > 0 && rate < 1)) {
+            // From the masks train() drew ahead when it set them up (useFastDropout), else drawn here.
+            const values = trainingMask(s.layer, input.size);
+            if (!values) {
               saved.push([]);
               break;
             }
-            const draw = seed ?? Math.floor(Math.random() * 0x1_0000_0000);
-            const values = masks?.take(input.size, rate, draw) ?? dropoutMask(input.size, rate, draw);
             const mask = tf.tensor(values, input.shape, 'float32');
             h = ops.run('Mul', a.t, [input, mask]);
             saved.push([mask]);

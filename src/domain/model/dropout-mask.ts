@@ -12,10 +12,7 @@ interface DropoutInternals {
 const FAST = Symbol('fastDropout');
 /** Where a fast layer gets its masks (mask-prefetch.ts draws them ahead); unset: drawn in place. */
 const SOURCE = Symbol('maskSource');
-/** Mask elements per sample, known once the layer has run in training. */
-const PER_SAMPLE = Symbol('perSample');
-
-type FastDropout = DropoutInternals & { [FAST]?: true; [SOURCE]?: MaskSource; [PER_SAMPLE]?: number };
+type FastDropout = DropoutInternals & { [FAST]?: true; [SOURCE]?: MaskSource };
 
 /** One mask to draw: dropoutMask's arguments. */
 export interface MaskJob {
@@ -99,14 +96,8 @@ export function useFastDropout(tf: Tf, model: LayersModel, source?: MaskSource):
     const original = dropout.call.bind(layer);
     dropout.call = (inputs, kwargs) => {
       const input = Array.isArray(inputs) ? inputs[0] : inputs;
-      if (!kwargs?.training || !input || !(dropout.rate > 0 && dropout.rate < 1)) {
-        return original(inputs, kwargs);
-      }
-      // An unseeded layer outside train(): a fresh mask per call, as tfjs does.
-      const seed = dropout.seed ?? Math.floor(Math.random() * 0x1_0000_0000);
-      if (input.shape[0]) dropout[PER_SAMPLE] = input.size / input.shape[0];
-      const mask =
-        dropout[SOURCE]?.take(input.size, dropout.rate, seed) ?? dropoutMask(input.size, dropout.rate, seed);
+      const mask = kwargs?.training && input ? trainingMask(layer, input.size) : undefined;
+      if (!mask || !input) return original(inputs, kwargs);
       return tf.tidy(() => tf.mul(input, tf.tensor(mask, input.shape, 'float32')));
     };
     dropout[FAST] = true;
@@ -114,8 +105,20 @@ export function useFastDropout(tf: Tf, model: LayersModel, source?: MaskSource):
 }
 
 /**
+ * The mask a Dropout layer applies to `count` elements in training this step (from its source when
+ * useFastDropout gave it one), or undefined when its rate makes it pass inputs through.
+ */
+export function trainingMask(layer: object, count: number): Float32Array | undefined {
+  const dropout = layer as FastDropout;
+  if (!(dropout.rate > 0 && dropout.rate < 1)) return undefined;
+  // An unseeded layer outside train(): a fresh mask per call, as tfjs does.
+  const seed = dropout.seed ?? Math.floor(Math.random() * 0x1_0000_0000);
+  return dropout[SOURCE]?.take(count, dropout.rate, seed) ?? dropoutMask(count, dropout.rate, seed);
+}
+
+/**
  * The masks a training step seeded `stepSeed` over `batchSize` samples will ask for: one per fast
- * Dropout layer that has run in training before (its size per sample is known by then).
+ * Dropout layer of the built model (its output shape gives the size per sample).
  */
 export function plannedMasks(model: LayersModel, stepSeed: number, batchSize: number): MaskJob[] {
   const jobs: MaskJob[] = [];
@@ -124,8 +127,7 @@ export function plannedMasks(model: LayersModel, stepSeed: number, batchSize: nu
     if (layer.getClassName() !== 'Dropout') continue;
     const dropout = layer as unknown as FastDropout;
     const seed = dropoutSeed(stepSeed, i++);
-    // Known from a training call, or from the built layer's output shape (cnn-step.ts skips call()).
-    const perSample = dropout[PER_SAMPLE] ?? perSampleOf(layer.outputShape);
+    const perSample = perSampleOf(layer.outputShape);
     if (!dropout[FAST] || perSample === undefined || !(dropout.rate > 0 && dropout.rate < 1)) continue;
     jobs.push({ count: perSample * batchSize, rate: dropout.rate, seed });
   }

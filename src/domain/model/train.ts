@@ -103,7 +103,7 @@ export async function train(
   try {
     if (options.validation) val = setToTensors(tf, options.validation, 'validation set');
     update = await fusedAdam(tf, model);
-    const step = makeCnnStep(tf, model, update, masks) ?? makeTrainStep(tf, model, update);
+    const step = makeCnnStep(tf, model, update) ?? makeTrainStep(tf, model, update);
     for (let epoch = initialEpoch; epoch < epochs; epoch++) {
       if (options.signal?.aborted) return { epochsCompleted: epoch, cancelled: true, history };
       // From the base rate and the epoch alone, so a resumed run trains each epoch at the same rate.

@@ -78,7 +78,8 @@ describe('makeCnnStep', () => {
     const m = cnn();
     const masks = startMaskPrefetch();
     try {
-      const step = makeCnnStep(tf, m, recorder().update, masks)!;
+      useFastDropout(tf, m, masks);
+      const step = makeCnnStep(tf, m, recorder().update)!;
       masks.prefetch(plannedMasks(m, 99, 64));
       reseedDropout(m, 99);
       step(batch.xs, batch.ys);
