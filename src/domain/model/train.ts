@@ -92,11 +92,12 @@ export async function train(
   // Faster replacements for tfjs's slowest training paths (see each file): same gradients, same
   // dropout rates and per-step seeding, only drawn by another generator.
   useFastReluGradient(tf);
-  const masks = startMaskPrefetch();
-  useFastDropout(tf, model, masks);
   const history: EpochMetrics[] = [];
   const batches = Math.ceil(data.count / batchSize);
   const train = setToTensors(tf, data, 'training set');
+  // After the set checks above, so a bad set leaves no worker thread behind; closed in the finally below.
+  const masks = startMaskPrefetch();
+  useFastDropout(tf, model, masks);
   let val: SetTensors | undefined;
   let update: OptimizerUpdate | undefined;
   let yieldedAt = performance.now();
