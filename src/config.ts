@@ -200,6 +200,29 @@ export const SETTINGS = {
   DEMO_STREAM_COUNT: setting(positiveInt, '500', 'Samples the demo streams before its retrain.'),
   DEMO_STREAM_INTERVAL: setting(interval, '10m', 'Stream schedule interval the demo leaves in place.'),
   DEMO_RETRAIN_INTERVAL: setting(interval, '1h', 'Retrain schedule interval the demo leaves in place.'),
+  // Web app (served at / by `npm run serve`)
+  WEB_TOKEN: setting(
+    z.string().trim().min(12, 'expected at least 12 characters'),
+    'mlops-local-web',
+    "Bearer token the web app's writing endpoints (POST /api/samples) require (local-stack default; set your own " +
+      'elsewhere; never logged). Reads need it only from a non-loopback client.',
+    { secret: true },
+  ),
+  WEB_SUBMIT_RATE: setting(
+    positiveInt,
+    '30',
+    'Samples one client address may submit per minute; more are answered 429.',
+  ),
+  WEB_SUBMIT_BODY_BYTES: setting(
+    z.coerce.number().int().min(4096).max(1_048_576),
+    '16384',
+    'Largest request body POST /api/samples accepts (784 pixels as JSON need about 3.5 KB); larger is 413.',
+  ),
+  WEB_REFRESH_S: setting(
+    positiveInt,
+    '10',
+    'How often the dashboard and the sample trail refresh themselves.',
+  ),
   // Temporal
   TEMPORAL_ADDRESS: setting(hostPort, '127.0.0.1:7233', 'Temporal frontend (gRPC).'),
   TEMPORAL_NAMESPACE: setting(nonEmpty, 'default', 'Temporal namespace.'),
@@ -416,6 +439,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       streamCount: s.DEMO_STREAM_COUNT,
       streamIntervalMs: s.DEMO_STREAM_INTERVAL,
       retrainIntervalMs: s.DEMO_RETRAIN_INTERVAL,
+    },
+    web: {
+      token: s.WEB_TOKEN,
+      submitPerMinute: s.WEB_SUBMIT_RATE,
+      submitBodyBytes: s.WEB_SUBMIT_BODY_BYTES,
+      refreshMs: s.WEB_REFRESH_S * 1000,
     },
     temporal: {
       address: s.TEMPORAL_ADDRESS,

@@ -203,3 +203,96 @@ describe('ledger', () => {
     ]);
   });
 });
+
+describe('web feedback in the ledger', () => {
+  const webTopic = `${topic}-web`;
+  const sample = (n: number) => `web-${run}-${n}`;
+  const feedback = (n: number, label: number, predicted: number | null, version: string | null) => ({
+    sampleId: sample(n),
+    label,
+    predicted,
+    modelVersion: version,
+    topic: webTopic,
+    partition: 0,
+    offset: String(n),
+  });
+
+  it('records a submission once and refuses the same id with another label', async () => {
+    const f = feedback(0, 7, 1, `va-${run}`);
+    expect(await ledger.recordWebFeedback(f)).toBe('recorded');
+    expect(await ledger.recordWebFeedback(f)).toBe('already-recorded');
+    await expect(ledger.recordWebFeedback({ ...f, label: 3 })).rejects.toMatchObject({ kind: 'conflict' });
+    // The check constraints hold for any writer: a prediction needs the version that made it.
+    await expect(ledger.recordWebFeedback({ ...feedback(99, 3, 3, null) })).rejects.toMatchObject({
+      code: '23514',
+    });
+  });
+
+  it('follows a sample from its submission to its batch and to the cycle that trained on it', async () => {
+    const f = feedback(1, 4, 9, `va-${run}`);
+    await ledger.recordWebFeedback(f);
+    const fresh = await ledger.sampleTrail(f.sampleId);
+    expect(fresh).toMatchObject({ feedback: { ...f }, batch: null, cycle: null });
+    expect(fresh!.feedback.submittedAt).toBeInstanceOf(Date);
+
+    const b = { ...batch(1, 1), id: `${webTopic}-0-1-1`, topic: webTopic, validCount: 1, consumedCount: 1 };
+    await ledger.recordBatch(b, [f.sampleId]);
+    expect(await ledger.sampleTrail(f.sampleId)).toMatchObject({
+      batch: { id: b.id, status: 'snapshotted' },
+      cycle: null,
+    });
+
+    const cycle = {
+      id: `wf-web-${run}`,
+      decision: 'promoted' as const,
+      reason: 'validation +0.3 pt',
+      championBefore: `va-${run}`,
+      championAfter: `vb-${run}`,
+      metrics: { prequential_accuracy: 0.97 },
+    };
+    await ledger.recordRetrainCycle(cycle);
+    await ledger.markBatchesUsed([b.id], cycle.id);
+    const used = await ledger.sampleTrail(f.sampleId);
+    expect(used).toMatchObject({ batch: { id: b.id, status: 'used' }, cycle });
+    expect(used!.cycle!.recordedAt).toBeInstanceOf(Date);
+    expect(Date.now() - used!.cycle!.recordedAt.getTime()).toBeLessThan(60_000);
+
+    expect(await ledger.sampleTrail(sample(12345))).toBeUndefined();
+  });
+
+  it('counts correct served predictions per model version', async () => {
+    const v1 = `acc1-${run}`;
+    const v2 = `acc2-${run}`;
+    await ledger.recordWebFeedback(feedback(10, 7, 7, v1));
+    await ledger.recordWebFeedback(feedback(11, 3, 8, v1));
+    await ledger.recordWebFeedback(feedback(12, 2, 2, v1));
+    await ledger.recordWebFeedback(feedback(13, 5, 5, v2));
+    await ledger.recordWebFeedback(feedback(14, 6, null, null)); // no champion in service: not counted
+    const mine = (await ledger.serviceAccuracy()).filter((a) => a.modelVersion.endsWith(run));
+    expect(mine.map(({ modelVersion, labelled, correct }) => ({ modelVersion, labelled, correct }))).toEqual([
+      { modelVersion: `va-${run}`, labelled: 2, correct: 0 },
+      { modelVersion: v1, labelled: 3, correct: 2 },
+      { modelVersion: v2, labelled: 1, correct: 1 },
+    ]);
+  });
+
+  it('lists the latest cycles newest first', async () => {
+    const ids = [`wf-list-a-${run}`, `wf-list-b-${run}`];
+    for (const id of ids) {
+      await ledger.recordRetrainCycle({
+        id,
+        decision: 'rejected',
+        reason: 'no gain',
+        championBefore: null,
+        championAfter: null,
+        metrics: {},
+      });
+    }
+    const recent = await ledger.recentCycles(3);
+    expect(recent.length).toBeLessThanOrEqual(3);
+    expect(recent.map((c) => c.id)).toEqual(expect.arrayContaining(ids));
+    expect(recent.map((c) => c.id).indexOf(ids[1]!)).toBeLessThan(recent.map((c) => c.id).indexOf(ids[0]!));
+    const times = recent.map((c) => c.recordedAt.getTime());
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+  });
+});

@@ -8,7 +8,18 @@ import type { Config } from '../../config';
 import { createPool, withTransaction } from '../../adapters/pg/pool';
 import { migrate } from '../../adapters/pg/migrate';
 import { LedgerError } from './errors';
-import type { BatchEntry, BatchRow, DeadLetterCounts, ModelVersion, RetrainCycle } from './types';
+import type {
+  BatchEntry,
+  BatchRow,
+  BatchStatus,
+  DeadLetterCounts,
+  ModelVersion,
+  RecordedCycle,
+  RetrainCycle,
+  SampleTrail,
+  ServiceAccuracy,
+  WebFeedback,
+} from './types';
 
 const UNIQUE_VIOLATION = '23505';
 const EXCLUSION_VIOLATION = '23P01';
@@ -64,6 +75,31 @@ function checkReasons(entry: BatchEntry): Record<string, number> {
     );
   }
   return reasons;
+}
+
+interface CycleDbRow {
+  id: string;
+  decision: RetrainCycle['decision'];
+  reason: string;
+  champion_before: string | null;
+  champion_after: string | null;
+  metrics: Record<string, unknown>;
+  recorded_at: Date;
+}
+
+function toRetrainCycle(r: CycleDbRow): RetrainCycle {
+  return {
+    id: r.id,
+    decision: r.decision,
+    reason: r.reason,
+    championBefore: r.champion_before,
+    championAfter: r.champion_after,
+    metrics: r.metrics,
+  };
+}
+
+function toCycle(r: CycleDbRow): RecordedCycle {
+  return { ...toRetrainCycle(r), recordedAt: r.recorded_at };
 }
 
 function pgCode(e: unknown): string | undefined {
@@ -325,25 +361,17 @@ export class Ledger {
   }
 
   async getRetrainCycle(id: string): Promise<RetrainCycle | undefined> {
-    const { rows } = await this.pool.query<{
-      id: string;
-      decision: RetrainCycle['decision'];
-      reason: string;
-      champion_before: string | null;
-      champion_after: string | null;
-      metrics: Record<string, unknown>;
-    }>('SELECT * FROM retrain_cycles WHERE id = $1', [id]);
-    const r = rows[0];
-    return (
-      r && {
-        id: r.id,
-        decision: r.decision,
-        reason: r.reason,
-        championBefore: r.champion_before,
-        championAfter: r.champion_after,
-        metrics: r.metrics,
-      }
+    const { rows } = await this.pool.query<CycleDbRow>('SELECT * FROM retrain_cycles WHERE id = $1', [id]);
+    return rows[0] && toRetrainCycle(rows[0]);
+  }
+
+  /** The last `limit` cycles, newest first. */
+  async recentCycles(limit: number): Promise<RecordedCycle[]> {
+    const { rows } = await this.pool.query<CycleDbRow>(
+      'SELECT * FROM retrain_cycles ORDER BY recorded_at DESC, id LIMIT $1',
+      [limit],
     );
+    return rows.map(toCycle);
   }
 
   async recordModelVersion(v: ModelVersion): Promise<'recorded' | 'already-recorded'> {
@@ -405,6 +433,93 @@ export class Ledger {
       retrainCycleId: r.retrain_cycle_id,
       batchIds: r.batch_ids,
       splitManifestSha256: r.split_manifest_sha256,
+    }));
+  }
+
+  // --- web feedback ------------------------------------------------------------------------------
+
+  /** Records a web submission once; the same sample id with other content is refused. */
+  async recordWebFeedback(f: WebFeedback): Promise<'recorded' | 'already-recorded'> {
+    const r = await this.pool.query(
+      `INSERT INTO web_feedback (sample_id, label, predicted, model_version, topic, partition, "offset")
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sample_id) DO NOTHING`,
+      [f.sampleId, f.label, f.predicted, f.modelVersion, f.topic, f.partition, f.offset],
+    );
+    if (r.rowCount === 1) return 'recorded';
+    const old = (await this.sampleTrail(f.sampleId))?.feedback;
+    if (old?.label !== f.label || old.topic !== f.topic || old.offset !== f.offset) {
+      throw new LedgerError(
+        'conflict',
+        `web sample ${f.sampleId} is already recorded with label ${old?.label} at ${old?.topic}@${old?.offset}`,
+        'Sample ids are unique: give a new submission a new id',
+      );
+    }
+    return 'already-recorded';
+  }
+
+  /** A web sample, the batch that took it (if any yet) and the cycle that used the batch (if any yet). */
+  async sampleTrail(sampleId: string): Promise<SampleTrail | undefined> {
+    const { rows } = await this.pool.query<{
+      sample_id: string;
+      label: number;
+      predicted: number | null;
+      model_version: string | null;
+      topic: string;
+      partition: number;
+      offset: string;
+      submitted_at: Date;
+      batch_id: string | null;
+      batch_status: BatchStatus | null;
+      cycle: CycleDbRow | null;
+    }>(
+      `SELECT f.sample_id, f.label, f.predicted, f.model_version, f.topic, f.partition, f."offset"::text AS "offset",
+              f.submitted_at, b.id AS batch_id, b.status AS batch_status, to_jsonb(c) AS cycle
+         FROM web_feedback f
+         LEFT JOIN batch_samples s ON s.sample_id = f.sample_id
+         LEFT JOIN batches b ON b.id = s.batch_id
+         LEFT JOIN retrain_cycles c ON c.id = b.retrain_cycle_id
+        WHERE f.sample_id = $1`,
+      [sampleId],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return {
+      feedback: {
+        sampleId: r.sample_id,
+        label: r.label,
+        predicted: r.predicted,
+        modelVersion: r.model_version,
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+        submittedAt: r.submitted_at,
+      },
+      batch: r.batch_id && r.batch_status ? { id: r.batch_id, status: r.batch_status } : null,
+      // to_jsonb turns the timestamp into an ISO string.
+      cycle: r.cycle && toCycle({ ...r.cycle, recorded_at: new Date(r.cycle.recorded_at) }),
+    };
+  }
+
+  /** Per model version that answered web submissions: labelled samples and correct predictions, oldest first. */
+  async serviceAccuracy(): Promise<ServiceAccuracy[]> {
+    const { rows } = await this.pool.query<{
+      model_version: string;
+      labelled: number;
+      correct: number;
+      first_at: Date;
+      last_at: Date;
+    }>(
+      `SELECT model_version, count(*)::int AS labelled, count(*) FILTER (WHERE predicted = label)::int AS correct,
+              min(submitted_at) AS first_at, max(submitted_at) AS last_at
+         FROM web_feedback WHERE model_version IS NOT NULL
+        GROUP BY model_version ORDER BY min(submitted_at)`,
+    );
+    return rows.map((r) => ({
+      modelVersion: r.model_version,
+      labelled: r.labelled,
+      correct: r.correct,
+      firstAt: r.first_at,
+      lastAt: r.last_at,
     }));
   }
 }

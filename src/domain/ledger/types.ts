@@ -51,3 +51,40 @@ export interface ModelVersion {
   readonly batchIds: readonly string[];
   readonly splitManifestSha256: string;
 }
+
+/** A retrain cycle as the ledger recorded it. */
+export interface RecordedCycle extends RetrainCycle {
+  readonly recordedAt: Date;
+}
+
+/** A sample a person labelled in the web app, where it was published, and what the champion in service said. */
+export interface WebFeedback {
+  readonly sampleId: string;
+  readonly label: number;
+  /** The digit the champion in service predicted for the same pixels; null when none was in service. */
+  readonly predicted: number | null;
+  readonly modelVersion: string | null;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+export interface WebFeedbackRow extends WebFeedback {
+  readonly submittedAt: Date;
+}
+
+/** Where a web sample went: the batch that took it, and the cycle that trained on that batch. */
+export interface SampleTrail {
+  readonly feedback: WebFeedbackRow;
+  readonly batch: { readonly id: string; readonly status: BatchStatus } | null;
+  readonly cycle: RecordedCycle | null;
+}
+
+/** Labelled feedback on one model version: how often its served prediction matched the label. */
+export interface ServiceAccuracy {
+  readonly modelVersion: string;
+  readonly labelled: number;
+  readonly correct: number;
+  readonly firstAt: Date;
+  readonly lastAt: Date;
+}
