@@ -30,3 +30,19 @@ fi
 if [ -x scripts/provision-tensorflow.sh ]; then
   scripts/provision-tensorflow.sh $($quiet && echo --quiet)
 fi
+
+# The web app's bundle (web/dist, git-ignored): rebuilt only when a source is newer than the last build.
+if [ ! -f web/dist/.built ] || [ -n "$(find web src/serve/web/api-types.ts src/serve/web/build.ts -newer web/dist/.built -not -path 'web/dist*' -print -quit)" ]; then
+  npx tsx scripts/build-web.ts $($quiet && echo --quiet)
+fi
+
+# The browser test drives Debian's chromium (never a downloaded browser). CI runs this as root.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's chromium for the browser test (apt-get)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    say "no /usr/bin/chromium: the browser test needs Debian's chromium (sudo apt-get install chromium)"
+  fi
+fi

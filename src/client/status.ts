@@ -99,7 +99,7 @@ async function recentCycles(cfg: Config, limit: number): Promise<CycleSummary[]>
   }
 }
 
-async function lag(cfg: Config): Promise<LagStatus> {
+export async function lag(cfg: Config): Promise<LagStatus> {
   const kafka = createKafka(cfg.kafka, `${cfg.kafka.clientId}-status`);
   // Before the first stream the topic does not exist: no lag, not an error (and no kafkajs error log).
   const admin = kafka.admin();

@@ -11,8 +11,15 @@ export interface ProducedMessage {
   readonly headers: RecordHeaders;
 }
 
+/** Where the broker appended one produce request's records of one partition (they follow baseOffset in order). */
+export interface ProduceAck {
+  readonly partition: number;
+  readonly baseOffset: string;
+}
+
 export interface RecordProducer {
-  send(topic: string, messages: readonly ProducedMessage[]): Promise<void>;
+  /** Resolves once every message is acknowledged, with the broker's acks in request order. */
+  send(topic: string, messages: readonly ProducedMessage[]): Promise<ProduceAck[]>;
   disconnect(): Promise<void>;
 }
 
@@ -60,13 +67,18 @@ export async function openProducer(kafka: Kafka): Promise<RecordProducer> {
   await producer.connect();
   return {
     async send(topic, messages) {
+      const acks: ProduceAck[] = [];
       for (const part of splitBySize(messages)) {
-        await producer.send({
+        const meta = await producer.send({
           topic,
           acks: -1,
           messages: part.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
         });
+        // baseOffset is typed optional: acks=-1 always returns it, a request without acks would not.
+        for (const m of meta)
+          if (m.baseOffset !== undefined) acks.push({ partition: m.partition, baseOffset: m.baseOffset });
       }
+      return acks;
     },
     disconnect: () => producer.disconnect(),
   };
