@@ -31,6 +31,13 @@ if [ -x scripts/provision-tensorflow.sh ]; then
   scripts/provision-tensorflow.sh $($quiet && echo --quiet)
 fi
 
+# The official Open Inference Protocol client for the serving test (a few MB). Not fatal: only that test
+# needs it, and it names this script when the venv is missing.
+if [ -x scripts/provision-triton-client.sh ]; then
+  scripts/provision-triton-client.sh $($quiet && echo --quiet) >/dev/null ||
+    echo "[setup] warning: tritonclient venv not provisioned; the serving client test will fail (rerun scripts/provision-triton-client.sh)" >&2
+fi
+
 # The web app's bundle (web/dist, git-ignored): rebuilt only when a source is newer than the last build.
 if [ ! -f web/dist/.built ] || [ -n "$(find web src/serve/web/api-types.ts src/serve/web/build.ts -newer web/dist/.built -not -path 'web/dist*' -print -quit)" ]; then
   npx tsx scripts/build-web.ts $($quiet && echo --quiet)

@@ -223,6 +223,12 @@ export class ModelStore {
     return champion ? { model: await loadModel(tf, champion.path), champion } : null;
   }
 
+  /** One stored version's metadata, or null when the archive does not hold it (or the id is malformed). */
+  async version(versionId: string): Promise<StoredMetadata | null> {
+    if (!VERSION_ID.test(versionId)) return null;
+    return this.readMetadata(versionId);
+  }
+
   /** Every stored version, oldest first. */
   async listVersions(): Promise<StoredMetadata[]> {
     let names: string[];
