@@ -9,13 +9,12 @@ import { TensorFlowUnavailableError } from '../adapters/tf-backend';
 import { EXIT } from '../cli/exit-codes';
 import { buildServer, type ServePlugin } from './server';
 import { openServeServices } from './services';
+import { webApp } from './web';
 
 async function main(): Promise<number> {
   const cfg = loadConfig();
   const opened = await openServeServices(cfg);
-  const plugins: ServePlugin[] = [
-    // ── web app plugin: register it here (issue 10, part 2), e.g. `webApp` from src/web ──
-  ];
+  const plugins: ServePlugin[] = [webApp];
   const app = await buildServer(opened.services, { plugins });
   try {
     await app.listen({ host: cfg.serve.host, port: cfg.serve.port });
@@ -35,6 +34,7 @@ async function main(): Promise<number> {
   console.log(
     `serving champion ${champion?.versionId} of ${cfg.paths.modelsDir} at ${base}/v2/models/mnist-cnn`,
   );
+  console.log(`web app: ${base}/ (labelled samples need the bearer token WEB_TOKEN)`);
   console.log(`predictions are logged to Kafka topic ${cfg.serve.predictionsTopic}; Ctrl-C stops the server`);
 
   await new Promise<void>((resolve) => {

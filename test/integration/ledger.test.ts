@@ -206,6 +206,12 @@ describe('ledger', () => {
 
 describe('web feedback in the ledger', () => {
   const webTopic = `${topic}-web`;
+  // These rows would show on the web app's dashboard of this stack (cycles, accuracy in service).
+  afterAll(async () => {
+    await ledger.pool.query('DELETE FROM web_feedback WHERE topic = $1', [webTopic]);
+    await ledger.pool.query('DELETE FROM batches WHERE topic = $1', [webTopic]);
+    await ledger.pool.query("DELETE FROM retrain_cycles WHERE id LIKE 'wf-%' || $1", [run]);
+  });
   const sample = (n: number) => `web-${run}-${n}`;
   const feedback = (n: number, label: number, predicted: number | null, version: string | null) => ({
     sampleId: sample(n),

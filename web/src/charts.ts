@@ -45,7 +45,9 @@ export function probabilityChart(canvas: HTMLCanvasElement) {
     options: {
       ...base,
       plugins: { legend: { display: false } },
-      scales: { y: { min: 0, max: 1, ticks: { stepSize: 0.25 } } },
+      scales: {
+        y: { min: 0, max: 1, ticks: { stepSize: 0.25, callback: (v) => `${Math.round(Number(v) * 100)} %` } },
+      },
     },
   });
   return (probabilities: readonly number[]) => {

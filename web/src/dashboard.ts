@@ -2,7 +2,7 @@
 import type { CycleView, Dashboard, Part } from '../../src/serve/web/api-types';
 import { call } from './api';
 import { COLORS, lineChart } from './charts';
-import { ago, byId, el, link, pct, shortVersion } from './dom';
+import { ago, byId, el, link, pct, shortTime, shortVersion } from './dom';
 
 function tile(id: string, label: string, value: string, ...details: (Node | string)[]) {
   byId(id).replaceChildren(
@@ -159,14 +159,7 @@ export function dashboard(onChampion: (versionId: string | null) => void) {
         renderCycles(d.cycles.value);
         const c = [...d.cycles.value].reverse(); // oldest first, left to right
         drift({
-          labels: c.map((x) =>
-            new Date(x.recordedAt).toLocaleString([], {
-              month: '2-digit',
-              day: '2-digit',
-              hour: '2-digit',
-              minute: '2-digit',
-            }),
-          ),
+          labels: c.map((x) => shortTime(x.recordedAt)),
           lines: [
             {
               label: 'prequential (champion on the new batch)',

@@ -48,3 +48,10 @@ export function shortVersion(id: string): string {
       ? `…${id.slice(-16)}`
       : id;
 }
+
+/** `MM-DD HH:MM` in local time: compact for a chart axis. */
+export function shortTime(iso: string): string {
+  const d = new Date(iso);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
+}

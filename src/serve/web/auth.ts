@@ -35,3 +35,8 @@ export function isLoopback(ip: string): boolean {
   if (isIP(v4) === 4) return v4.startsWith('127.');
   return ip === '::1';
 }
+
+/** A listen address only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || isLoopback(host);
+}

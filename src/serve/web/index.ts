@@ -15,25 +15,19 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../../config';
+import { ConfigError, SETTINGS, type Config } from '../../config';
+import type { ServeServices } from '../server';
 import type { ApiError } from './api-types';
-import { authProblem, checkBearer, isLoopback } from './auth';
+import { authProblem, checkBearer, isLoopback, isLoopbackHost } from './auth';
 import { openWebBackend, UnavailableError, type NewSample, type WebBackend } from './backend';
 import { buildWeb, WEB_DIST } from './build';
 import { parseSubmission, SubmissionError } from './submission';
 
-/** What the web app uses of the inference server's services. */
+/** What the web app uses of the inference server's services (ServeServices fits). */
 export interface WebServices {
   readonly cfg: Config;
   /** The champion in service; a submission records what it predicts for the submitted pixels. */
-  readonly predictor?: {
-    predict(
-      pixels: Uint8Array,
-      count: number,
-    ):
-      | Promise<{ versionId: string; digits: ArrayLike<number> | readonly number[] }>
-      | { versionId: string; digits: ArrayLike<number> | readonly number[] };
-  };
+  readonly predictor?: Pick<ServeServices['predictor'], 'predict'>;
 }
 
 export interface WebAppOptions {
@@ -83,12 +77,17 @@ function requireToken(token: string) {
   };
 }
 
-async function prediction(services: WebServices, pixels: Uint8Array): Promise<NewSample['prediction']> {
+async function prediction(
+  services: WebServices,
+  id: string,
+  pixels: Uint8Array,
+): Promise<NewSample['prediction']> {
   if (!services.predictor) return null;
   try {
-    const r = await services.predictor.predict(pixels, 1);
+    // Logged to the prediction log under the sample's id: predictions and labels join on it there too.
+    const r = await services.predictor.predict(pixels, 1, { source: 'web', requestId: id });
     const digit = r.digits[0];
-    return digit === undefined ? null : { digit: Number(digit), versionId: r.versionId };
+    return digit === undefined ? null : { digit, versionId: r.versionId };
   } catch {
     return null; // no champion in service yet: the sample still counts, just not for accuracy in service
   }
@@ -144,7 +143,7 @@ async function api(app: FastifyInstance, opts: { services: WebServices; backend:
         id,
         label,
         pixels,
-        prediction: await prediction(opts.services, pixels),
+        prediction: await prediction(opts.services, id, pixels),
       });
       req.log.info({ sample: id, label, offset: submitted.offset }, 'web sample published');
       return reply.code(201).header('location', `/api/samples/${id}`).send(submitted);
@@ -162,7 +161,15 @@ async function api(app: FastifyInstance, opts: { services: WebServices; backend:
 }
 
 export const webApp: FastifyPluginAsync<WebAppOptions> = async (app, opts) => {
-  const backend = opts.backend ?? openWebBackend(opts.services.cfg);
+  const { cfg } = opts.services;
+  if (cfg.web.token === SETTINGS.WEB_TOKEN.default && !isLoopbackHost(cfg.serve.host)) {
+    // The default is in the README: fine on this machine only.
+    throw new ConfigError([
+      `SERVE_HOST=${cfg.serve.host} lets other machines reach the web app, but WEB_TOKEN is the documented ` +
+        'local default: set WEB_TOKEN to a secret of your own (e.g. `openssl rand -hex 24`)',
+    ]);
+  }
+  const backend = opts.backend ?? openWebBackend(cfg);
   if (!opts.backend) app.addHook('onClose', () => backend.close());
   let root = opts.assetsDir;
   if (!root) {

@@ -76,7 +76,12 @@ afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 beforeEach(async () => {
   backend = new FakeBackend();
   predictor = {
-    predict: jest.fn(async () => ({ versionId: 'm-champion', digits: Int32Array.of(1) })),
+    predict: jest.fn(async () => ({
+      requestId: 'r',
+      versionId: 'm-champion',
+      probabilities: new Float32Array(10),
+      digits: [1],
+    })),
   };
   app = Fastify();
   await app.register(webApp, { services: { cfg, predictor }, backend, assetsDir: dir });
@@ -120,7 +125,7 @@ describe('POST /api/samples', () => {
     const s = backend.submitted[0]!;
     expect(s.pixels).toBeInstanceOf(Uint8Array);
     expect(Array.from(s.pixels)).toEqual(pixels());
-    expect(predictor.predict).toHaveBeenCalledWith(s.pixels, 1);
+    expect(predictor.predict).toHaveBeenCalledWith(s.pixels, 1, { source: 'web', requestId: s.id });
   });
 
   it('still publishes when no champion is in service, without a prediction', async () => {
@@ -270,5 +275,20 @@ describe('reads', () => {
     const r = await app.inject({ method: 'GET', url: '/api/nope' });
     expect(r.statusCode).toBe(404);
     expect(r.json().error).toMatch(/no route GET \/api\/nope; .*POST \/api\/samples/);
+  });
+});
+
+describe('the credential', () => {
+  it('may keep its documented default only while the server listens on loopback', async () => {
+    const exposed = loadConfig({ ...process.env, SERVE_HOST: '0.0.0.0', WEB_TOKEN: '' });
+    const server = Fastify();
+    await expect(
+      server.register(webApp, { services: { cfg: exposed }, backend, assetsDir: dir }).ready(),
+    ).rejects.toThrow(/SERVE_HOST=0.0.0.0 .* set WEB_TOKEN to a secret of your own/);
+    await server.close();
+    const own = loadConfig({ ...process.env, SERVE_HOST: '0.0.0.0', WEB_TOKEN: 'my-own-secret-token' });
+    const ok = Fastify();
+    await ok.register(webApp, { services: { cfg: own }, backend, assetsDir: dir }).ready();
+    await ok.close();
   });
 });
