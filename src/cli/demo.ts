@@ -10,6 +10,7 @@ import { ClientError, MlopsClient, type ScheduleName } from '../client';
 import { ModelStore } from '../domain/registry/store';
 import { status, up } from '../stack/orchestrator';
 import { stackPaths } from '../stack/paths';
+import { servedApp } from '../stack/served-app';
 import { allServices } from '../stack/services';
 import { renderTable } from '../stack/table';
 import { startWorkers, type StartOptions, type WorkersHandle } from '../workers/start';
@@ -259,6 +260,12 @@ async function main(): Promise<void> {
   const cfg = loadConfig();
   const summary = await runDemo(cfg);
   console.log(`\n${renderDemoSummary(cfg, summary)}`);
+  const web = await servedApp(cfg);
+  console.log(
+    web
+      ? `\nWeb app (running):  ${web.url}`
+      : `\nWeb app:            npm run serve, then open http://${cfg.serve.host}:${cfg.serve.port}/`,
+  );
 }
 
 if (require.main === module) {

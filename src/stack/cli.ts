@@ -8,6 +8,7 @@ import { down, status, StackError, up, wipe } from './orchestrator';
 import { SERVICE_NAMES, stackPaths, type ServiceName } from './paths';
 import type { StackContext } from './service';
 import { allServices } from './services';
+import { servedApp } from './served-app';
 import { renderTable } from './table';
 
 function context(): StackContext {
@@ -48,19 +49,34 @@ program
   .description('health, URL and pid of each service; exits 1 when any is down')
   .action(async () => {
     const ctx = context();
-    const rows = await status(ctx, allServices(ctx));
+    const [rows, served] = await Promise.all([status(ctx, allServices(ctx)), servedApp(ctx.config)]);
     console.log(
       renderTable(
         ['SERVICE', 'HEALTH', 'PID', 'URL', 'NOTES'],
-        rows.map((r) => [
-          r.service.name,
-          r.healthy ? 'healthy' : 'DOWN',
-          r.pid === undefined ? '-' : String(r.pid),
-          r.service.url,
-          [...(r.reason ? [r.reason] : []), ...(r.service.notes?.() ?? [])].join('; '),
-        ]),
+        [
+          ...rows.map((r) => [
+            r.service.name,
+            r.healthy ? 'healthy' : 'DOWN',
+            r.pid === undefined ? '-' : String(r.pid),
+            r.service.url,
+            [...(r.reason ? [r.reason] : []), ...(r.service.notes?.() ?? [])].join('; '),
+          ]),
+          // Not managed by the stack: listed only while `npm run serve` runs.
+          ...(served
+            ? [
+                [
+                  'serve',
+                  served.ready ? 'ready' : 'no champion',
+                  served.pid === undefined ? '-' : String(served.pid),
+                  served.url,
+                  'web app at /, inference API at /v2 (npm run serve; not started by stack up)',
+                ],
+              ]
+            : []),
+        ],
       ),
     );
+    if (!served) console.log('web app: not running; start it with `npm run serve`');
     console.log(`logs: ${ctx.paths.logsDir}`);
     const downCount = rows.filter((r) => !r.healthy).length;
     if (downCount) {
