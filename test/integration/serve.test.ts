@@ -232,7 +232,9 @@ describe('inference server (Open Inference Protocol) on the real stack', () => {
     await Promise.all(clients);
 
     const swapMs = swaps.map((s) => Math.round(s.swapDone - s.promotedAt));
-    console.log(`swap times under load (ms): ${swapMs.join(', ')}; ${responses.length} requests\n${serverLog.join('\n')}`);
+    console.log(
+      `swap times under load (ms): ${swapMs.join(', ')}; ${responses.length} requests\n${serverLog.join('\n')}`,
+    );
     for (const ms of swapMs) expect(ms).toBeLessThan(2000);
     expect(responses.filter((r) => r.status !== 200)).toEqual([]);
     // A request sent after swap k completed (and before promotion k+1 began) must be answered by version k.
