@@ -93,8 +93,10 @@ export class DynamicBatcher {
     this.running = true;
     void this.execute(batch, images).finally(() => {
       this.running = false;
-      // Whatever queued meanwhile has waited long enough: run it at once, up to maxBatch.
-      if (this.queue.length) this.flush();
+      // Whatever queued meanwhile has waited long enough: run it next, up to maxBatch. setImmediate, not a
+      // direct call: back-to-back batches would otherwise run in one chain of microtasks and starve I/O
+      // (new requests, and the file reads of a champion being loaded for a swap).
+      if (this.queue.length) setImmediate(() => this.flush());
     });
   }
 
