@@ -49,7 +49,9 @@ program
   .description('health, URL and pid of each service; exits 1 when any is down')
   .action(async () => {
     const ctx = context();
-    const [rows, served] = await Promise.all([status(ctx, allServices(ctx)), servedApp(ctx.config)]);
+    const rows = await status(ctx, allServices(ctx));
+    // After the services, not beside them: their checks block the event loop (spawnSync) past a probe's timeout.
+    const served = await servedApp(ctx.config);
     console.log(
       renderTable(
         ['SERVICE', 'HEALTH', 'PID', 'URL', 'NOTES'],

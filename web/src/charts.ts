@@ -81,6 +81,11 @@ export function lineChart(canvas: HTMLCanvasElement, yTitle: string) {
     },
   });
   return (s: Series) => {
+    // At least a one-point range around the data, so close values do not share one rounded tick label.
+    const values = s.lines.flatMap((l) => l.data).filter((v): v is number => v !== null);
+    const y = chart.options.scales!.y!;
+    y.suggestedMin = values.length ? Math.min(...values) - 0.005 : undefined;
+    y.suggestedMax = values.length ? Math.min(1, Math.max(...values) + 0.005) : undefined;
     chart.data.labels = s.labels;
     chart.data.datasets = s.lines.map((l) => ({
       label: l.label,
@@ -88,7 +93,7 @@ export function lineChart(canvas: HTMLCanvasElement, yTitle: string) {
       borderColor: l.color,
       backgroundColor: l.color,
       pointRadius: 4,
-      tension: 0.2,
+      tension: 0,
     }));
     chart.update();
   };

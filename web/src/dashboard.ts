@@ -89,7 +89,7 @@ function renderTiles(d: Dashboard) {
       s.labelled
         ? `${s.correct} of ${s.labelled} labelled web samples predicted right`
         : 'no labelled web samples yet: teach it above',
-      last ? `latest version ${shortVersion(last.modelVersion)}: ${last.correct}/${last.labelled}` : '',
+      last ? `latest version ${last.modelVersion}: ${last.correct}/${last.labelled}` : '',
     );
   }
 }

@@ -39,14 +39,10 @@ export function ago(iso: string): string {
   return `${Math.round(s / 86400)} d ago`;
 }
 
-/** `m20260102T101010Z-1a2b3c4d` → `…1a2b3c4d (01-02 10:10)`, short enough for a chart axis. */
+/** `m20260102T101010Z-1a2b3c4d` → `01-02 10:10 1a2b`, short enough for a chart axis. */
 export function shortVersion(id: string): string {
-  const m = /^m(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})\d{2}Z-([0-9a-f]{8})$/.exec(id);
-  return m
-    ? `${m[6]!.slice(0, 4)} ${m[2]}-${m[3]} ${m[4]}:${m[5]}`
-    : id.length > 18
-      ? `…${id.slice(-16)}`
-      : id;
+  const m = /^m\d{4}(\d{2})(\d{2})T(\d{2})(\d{2})\d{2}Z-([0-9a-f]{8})$/.exec(id);
+  return m ? `${m[1]}-${m[2]} ${m[3]}:${m[4]} ${m[5]!.slice(-4)}` : id.length > 18 ? `…${id.slice(-16)}` : id;
 }
 
 /** `MM-DD HH:MM` in local time: compact for a chart axis. */
