@@ -172,9 +172,9 @@ beforeAll(async () => {
 
   // Two champions in a row: a weak one, then a better one promoted by a "retrain cycle".
   const store = new ModelStore(cfg.paths.modelsDir);
-  await storeVersion(store, versions.first, 600, 1, null);
+  await storeVersion(store, versions.first, 300, 1, null);
   await store.promote(versions.first);
-  await storeVersion(store, versions.second, 3000, 2, versions.first);
+  await storeVersion(store, versions.second, 2000, 1, versions.first);
 
   ledger = await Ledger.open(cfg.postgres);
   temporal = await Connection.connect(temporalConnectionOptions(cfg.temporal));
