@@ -7,5 +7,6 @@ export { readManifest, splitManifestPath, type SplitManifest } from './manifest'
 export { prepareSplits, type PreparedData, type PrepareOptions } from './prepare';
 export { computeSplits, indexListSha256, seededPermutation, type SplitIndices, type SplitSizes } from './split';
 export { parseStreamSampleId, streamSampleId, streamSamples } from './stream';
+export { concatSets } from './concat';
 export { subset } from './subset';
 export * from './types';
