@@ -4,9 +4,10 @@
  * an ephemeral port. Covers the protocol, version routing, the hot swap under load, the prediction log
  * and the official Python client (tritonclient[http], provisioned by scripts/setup.sh).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -197,6 +198,45 @@ describe('inference server (Open Inference Protocol) on the real stack', () => {
     expect(out.error).toMatch(/Unknown model "no-such-model"/);
   });
 
+  it('npm run serve exits 3 on a taken port, and stops gracefully on SIGTERM with the log flushed', async () => {
+    const main = [path.join(__dirname, '..', '..', 'src', 'serve', 'main.ts')];
+    const tsx = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
+    const env = { ...cfgEnv(), SERVE_HOST: '127.0.0.1' };
+    const taken = await run(tsx, main, { env: { ...env, SERVE_PORT: new URL(base).port } }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(taken.code).toBe(3);
+    expect(taken.stderr).toMatch(/already in use.*SERVE_PORT/);
+
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const child = spawn(tsx, main, { env: { ...env, SERVE_PORT: String(port) } });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const childBase = `http://127.0.0.1:${port}`;
+    for (let i = 0; !stdout.includes('serving champion'); i++) {
+      if (i > 600) throw new Error(`npm run serve did not start: ${stdout}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const r = await fetch(`${childBase}/v2/models/mnist-cnn/infer`, {
+      method: 'POST',
+      body: JSON.stringify({
+        inputs: [{ name: 'image', datatype: 'UINT8', shape: [2, 784], data: pixels(2) }],
+      }),
+    });
+    expect(r.status).toBe(200);
+    // tsx passes the signal on to the node process running main.ts.
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('stopped (2 predictions logged, 0 dropped)');
+  });
+
   it('follows promotions under concurrent load: swaps within 2 s, no failed request, no stale answer', async () => {
     const responses: { sentAt: number; status: number; version?: string }[] = [];
     let stop = false;
@@ -213,27 +253,30 @@ describe('inference server (Open Inference Protocol) on the real stack', () => {
     };
     const clients = Array.from({ length: 8 }, client);
     // Swap k: champion[k] is served from swapDone[k] on (when the server first reports it).
-    const swaps: { version: string; promotedAt: number; swapDone: number }[] = [];
+    const swaps: { version: string; promotedAt: number; promoted: number; swapDone: number }[] = [];
     for (const version of [B, A, B, A]) {
       await new Promise((r) => setTimeout(r, 300));
       const promotedAt = performance.now();
       await store.promote(version);
+      // The promotion is made when promote() returns (it fsyncs the pointer and the history first).
+      const promoted = performance.now();
       for (;;) {
         const meta = (await (await fetch(`${base}/v2/models/mnist-cnn`)).json()) as Json;
         if (meta.versions[0] === version) break;
-        if (performance.now() - promotedAt > 5000)
+        if (performance.now() - promoted > 5000)
           throw new Error(`the server did not swap to ${version} in 5 s`);
         await new Promise((r) => setTimeout(r, 10));
       }
-      swaps.push({ version, promotedAt, swapDone: performance.now() });
+      swaps.push({ version, promotedAt, promoted, swapDone: performance.now() });
     }
     await new Promise((r) => setTimeout(r, 300));
     stop = true;
     await Promise.all(clients);
 
-    const swapMs = swaps.map((s) => Math.round(s.swapDone - s.promotedAt));
+    const swapMs = swaps.map((s) => Math.round(s.swapDone - s.promoted));
+    const promoteMs = swaps.map((s) => Math.round(s.promoted - s.promotedAt));
     console.log(
-      `swap times under load (ms): ${swapMs.join(', ')}; ${responses.length} requests\n${serverLog.join('\n')}`,
+      `swap times under load (ms): ${swapMs.join(', ')} (promote() itself: ${promoteMs.join(', ')}); ${responses.length} requests\n${serverLog.join('\n')}`,
     );
     for (const ms of swapMs) expect(ms).toBeLessThan(2000);
     expect(responses.filter((r) => r.status !== 200)).toEqual([]);

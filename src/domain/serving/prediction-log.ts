@@ -45,6 +45,7 @@ export interface PredictionLogOptions {
 
 export class PredictionLog {
   private buffer: PredictionEntry[] = [];
+  private inFlight = 0;
   private sending: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs: number;
@@ -66,7 +67,8 @@ export class PredictionLog {
   }
 
   stats(): PredictionLogStats {
-    return { capacity: this.opts.capacity, buffered: this.buffer.length, ...this.counters };
+    // In-flight entries count as buffered: they are held in memory until the sink takes them.
+    return { capacity: this.opts.capacity, buffered: this.buffer.length + this.inFlight, ...this.counters };
   }
 
   /** Sends what is buffered, waiting at most `timeoutMs`; true when everything was sent. */
@@ -106,14 +108,17 @@ export class PredictionLog {
   private pump(): void {
     if (this.sending || this.closed || !this.buffer.length) return;
     const batch = this.buffer.splice(0, this.opts.batchSize);
+    this.inFlight = batch.length;
     this.sending = this.sink.send(batch).then(
       () => {
+        this.inFlight = 0;
         this.counters.sent += batch.length;
         this.retryMs = this.opts.retryMs ?? 100;
         this.sending = undefined;
         this.pump();
       },
       (err: unknown) => {
+        this.inFlight = 0;
         this.counters.failedSends++;
         this.counters.lastError = err instanceof Error ? err.message : String(err);
         // Back to the front, in order; if that overflows the bound, the oldest go.
@@ -125,6 +130,8 @@ export class PredictionLog {
           this.retryTimer = undefined;
           this.pump();
         }, this.retryMs);
+        // A broker that stays down must not keep a process alive that is otherwise done.
+        this.retryTimer.unref();
         this.retryMs = Math.min(this.retryMs * 2, this.opts.maxRetryMs ?? 5000);
       },
     );
