@@ -19,7 +19,9 @@ describe('decidePromotion', () => {
   it('rejects a gain below minGain, however good the test accuracy', () => {
     const v = decidePromotion(champion, scores(0.951, 0.99), policy);
     expect(v.promote).toBe(false);
-    expect(v.reason).toMatch(/^validation accuracy gain 0.10 pt is below the required 0.20 pt \(validation standard error/);
+    expect(v.reason).toMatch(
+      /^validation accuracy gain 0.10 pt is below the required 0.20 pt \(validation standard error/,
+    );
   });
 
   it('rejects a test drop beyond the tolerance, however large the validation gain', () => {
