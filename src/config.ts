@@ -197,7 +197,7 @@ export const SETTINGS = {
   ),
   // Demo (`npm run demo`): small enough to finish in minutes on two cores
   DEMO_EPOCHS: setting(positiveInt, '1', 'Epochs of the demo bootstrap (EPOCHS stays the real default).'),
-  DEMO_STREAM_COUNT: setting(positiveInt, '2000', 'Samples the demo streams before its retrain.'),
+  DEMO_STREAM_COUNT: setting(positiveInt, '5000', 'Samples the demo streams before its retrain.'),
   DEMO_STREAM_INTERVAL: setting(interval, '10m', 'Stream schedule interval the demo leaves in place.'),
   DEMO_RETRAIN_INTERVAL: setting(interval, '1h', 'Retrain schedule interval the demo leaves in place.'),
   // Temporal
