@@ -78,6 +78,41 @@ function cached<T>(ttlMs: number, fn: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/**
+ * fn's last result at once, refreshed in the background once older than ttlMs: a slow source (MLflow's
+ * search takes ~2 s behind its basic-auth app) does not hold up every page refresh. Until a first result
+ * exists the caller waits; a failure is remembered for ttlMs, so a source that is down is not asked again
+ * on every call.
+ */
+export function refreshing<T>(ttlMs: number, fn: () => Promise<T>): () => Promise<T> {
+  let last: { value: T; at: number } | undefined;
+  let failed: { error: unknown; at: number } | undefined;
+  let pending: Promise<T> | undefined;
+  const refresh = () =>
+    (pending ??= fn()
+      .then((value) => {
+        last = { value, at: Date.now() };
+        failed = undefined;
+        return value;
+      })
+      .catch((error: unknown) => {
+        failed = { error, at: Date.now() };
+        throw error;
+      })
+      .finally(() => {
+        pending = undefined;
+      }));
+  return () => {
+    const now = Date.now();
+    if (last) {
+      if (now - last.at > ttlMs && (!failed || now - failed.at > ttlMs)) refresh().catch(() => undefined);
+      return Promise.resolve(last.value);
+    }
+    if (failed && now - failed.at <= ttlMs) return Promise.reject(failed.error);
+    return refresh();
+  };
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -114,7 +149,7 @@ export function openWebBackend(cfg: Config): WebBackend {
       );
     });
 
-  const runIndex = cached(RUN_INDEX_TTL_MS, async (): Promise<RunIndex> => {
+  const runIndex = refreshing(RUN_INDEX_TTL_MS, async (): Promise<RunIndex> => {
     const exp = await mlflow.tracking.getExperimentByName(cfg.mlflow.experiment);
     if (!exp) throw new Error(`MLflow has no experiment ${cfg.mlflow.experiment} yet`);
     const { runs } = await mlflow.tracking.searchRuns({
