@@ -174,8 +174,8 @@ export const SETTINGS = {
   ),
   PROMOTION_MIN_GAIN: setting(
     z.coerce.number().min(0).max(1),
-    '0.001',
-    'Validation accuracy a challenger must gain over the champion to be promoted (0.001 = 0.1 point).',
+    '0',
+    'Validation accuracy a challenger must gain over the champion to be promoted (0.001 = 0.1 point). 0: not worse; see "Does it keep the model in shape?" in the README for why.',
   ),
   PROMOTION_TEST_TOLERANCE: setting(
     fraction,
@@ -197,7 +197,7 @@ export const SETTINGS = {
   ),
   // Demo (`npm run demo`): small enough to finish in minutes on two cores
   DEMO_EPOCHS: setting(positiveInt, '1', 'Epochs of the demo bootstrap (EPOCHS stays the real default).'),
-  DEMO_STREAM_COUNT: setting(positiveInt, '500', 'Samples the demo streams before its retrain.'),
+  DEMO_STREAM_COUNT: setting(positiveInt, '5000', 'Samples the demo streams before its retrain.'),
   DEMO_STREAM_INTERVAL: setting(interval, '10m', 'Stream schedule interval the demo leaves in place.'),
   DEMO_RETRAIN_INTERVAL: setting(interval, '1h', 'Retrain schedule interval the demo leaves in place.'),
   // Temporal

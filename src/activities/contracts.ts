@@ -33,6 +33,8 @@ export interface ChampionSummary {
   readonly path: string;
   readonly metrics: Readonly<Record<string, number>>;
   readonly batchIds: readonly string[];
+  /** How it was trained; absent in histories recorded before fine-tuning continued its schedule. */
+  readonly hyperparameters?: Readonly<Record<string, number | string>>;
 }
 
 /** A model a training activity saved outside the store, waiting to be evaluated / stored. */
@@ -58,6 +60,8 @@ export interface FineTuneInput {
   readonly batchFiles: readonly string[];
   /** Earlier batches' snapshots, replayed beside the train split (TakeBatchResult.replayFiles). */
   readonly replayBatchFiles?: readonly string[];
+  /** The champion's training settings: fine-tuning continues its learning-rate schedule. */
+  readonly championHyperparameters?: Readonly<Record<string, number | string>>;
   readonly epochs: number;
 }
 

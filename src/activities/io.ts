@@ -127,6 +127,7 @@ export function createIoActivities(deps: IoDeps): IoActivities {
         path: c.path,
         metrics: c.metadata.metrics,
         batchIds: c.metadata.lineage.batchIds,
+        hyperparameters: c.metadata.hyperparameters,
       };
     },
 
