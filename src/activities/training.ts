@@ -8,6 +8,7 @@ import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { Config } from '../config';
+import { writeFileDurable } from '../durable-file';
 import { prepareSplits, type PreparedData } from '../domain/data';
 import { IMAGE_BYTES, type MnistSet } from '../domain/data/types';
 import { compileCnn, createCnn } from '../domain/model/architecture';
@@ -239,9 +240,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
             })),
           };
           reportFile = runPaths(cfg.paths.dataDir, report.key).report(report.name);
-          await fs.mkdir(path.dirname(reportFile), { recursive: true });
-          await fs.writeFile(`${reportFile}.tmp`, JSON.stringify(body));
-          await fs.rename(`${reportFile}.tmp`, reportFile);
+          await writeFileDurable(reportFile, JSON.stringify(body));
         }
         return {
           validation: toScore(validation),
