@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
-import { startRetrain } from '../../src/workflows/client';
+import { startRetrain } from '../../src/client/start';
 import {
   bootstrapWorkflow,
   retrainTriggerWorkflow,
