@@ -2,9 +2,10 @@
  * The benchmark's stream: N distinct valid samples published the way the stream split is (publishSamples,
  * ledger dedupe included), then a few poison records, one per kind the consumer must dead-letter.
  */
-import type { RecordProducer, ProducedMessage } from '../src/adapters/kafka/producer';
+import type { RecordPublisher } from '../src/domain/stream/ports';
+import type { WireRecord } from '../src/domain/stream/record';
 import { IMAGE_BYTES } from '../src/domain/data/types';
-import type { Ledger } from '../src/domain/ledger/ledger';
+import type { Ledger } from '../src/adapters/pg/ledger';
 import { publishSamples } from '../src/domain/stream/publish';
 import { encodeSample, type PoisonReason, type PublishableSample } from '../src/domain/stream/record';
 
@@ -30,7 +31,7 @@ function sample(run: string, i: number): PublishableSample {
 }
 
 /** Poison after the valid records, each breaking exactly one rule. */
-function poisonRecords(run: string, first: PublishableSample): [PoisonReason, ProducedMessage][] {
+function poisonRecords(run: string, first: PublishableSample): [PoisonReason, WireRecord][] {
   const ok = encodeSample({ ...sample(run, 1), id: `bench-${run}-poison` }, 'bench');
   return [
     ['label-not-digit', { ...ok, headers: { ...ok.headers, label: 'x' } }],
@@ -42,7 +43,7 @@ function poisonRecords(run: string, first: PublishableSample): [PoisonReason, Pr
 }
 
 export async function publishBenchRecords(
-  deps: { readonly ledger: Ledger; readonly producer: RecordProducer },
+  deps: { readonly ledger: Ledger; readonly producer: RecordPublisher },
   opts: { readonly topic: string; readonly run: string; readonly count: number; readonly chunkSize: number },
 ): Promise<PublishedRun> {
   const samples = Array.from({ length: opts.count }, (_, i) => sample(opts.run, i));

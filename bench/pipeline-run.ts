@@ -10,8 +10,9 @@ import type { Kafka } from 'kafkajs';
 import type { Config } from '../src/config';
 import { consumeBounded } from '../src/adapters/kafka/bounded-consumer';
 import { openProducer } from '../src/adapters/kafka/producer';
+import { kafkaSampleLog } from '../src/adapters/kafka/sample-log';
 import { ensureTopics } from '../src/adapters/kafka/topics';
-import type { Ledger } from '../src/domain/ledger/ledger';
+import type { Ledger } from '../src/adapters/pg/ledger';
 import { readBatchSnapshot } from '../src/domain/stream/batch-snapshot';
 import { DLQ_HEADER } from '../src/domain/stream/dead-letter';
 import type { StageTime, TakeStage } from '../src/domain/stream/stage-clock';
@@ -74,7 +75,7 @@ export async function runOnce(
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const taken = await profiled(opts.cpuProfile, () =>
-      takeBatches(kafka, ledger, {
+      takeBatches(kafkaSampleLog(kafka, { topic, deadLetterTopic, groupId }), ledger, {
         topic,
         deadLetterTopic,
         groupId,

@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import os from 'node:os';
 import { loadConfig } from '../src/config';
 import { createKafka } from '../src/adapters/kafka/client';
-import { Ledger } from '../src/domain/ledger/ledger';
+import { Ledger } from '../src/adapters/pg/ledger';
 import { TAKE_STAGES, type StageTime } from '../src/domain/stream/stage-clock';
 import { connect } from '../src/client/connection';
 import { latestCycleOverheads } from './pipeline-overhead';

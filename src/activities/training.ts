@@ -9,7 +9,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { Config } from '../config';
 import { writeFileDurable } from '../durable-file';
-import { prepareSplits, type PreparedData } from '../domain/data';
+import { prepareSplits, type Download, type PreparedData } from '../domain/data';
 import { IMAGE_BYTES, type MnistSet } from '../domain/data/types';
 import { compileCnn, createCnn } from '../domain/model/architecture';
 import { evaluate, predict, type Evaluation } from '../domain/model/evaluate';
@@ -33,6 +33,8 @@ export interface TrainingDeps {
   readonly progressSink?: ProgressSink;
   /** Splits, loaded once per worker process; tests pass small ones. */
   readonly data?: () => Promise<Pick<PreparedData, 'train' | 'validation' | 'test'>>;
+  /** Fetches MNIST files found nowhere locally (the download port). */
+  readonly download?: Download;
 }
 
 /** What evaluateOnSplits writes for the MLflow run's plots (images as base64). */
@@ -113,7 +115,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
   const { cfg, tf } = deps;
   let dataPromise: Promise<Pick<PreparedData, 'train' | 'validation' | 'test'>> | undefined;
   const data = () => {
-    dataPromise ??= (deps.data ?? (() => prepareSplits(cfg)))();
+    dataPromise ??= (deps.data ?? (() => prepareSplits(cfg, { download: deps.download })))();
     // A failed load must not stick: the next activity tries again.
     dataPromise.catch(() => (dataPromise = undefined));
     return dataPromise;

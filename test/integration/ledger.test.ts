@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createPool } from '../../src/adapters/pg/pool';
 import { migrate, MigrationError } from '../../src/adapters/pg/migrate';
-import { Ledger } from '../../src/domain/ledger/ledger';
+import { Ledger } from '../../src/adapters/pg/ledger';
 import type { BatchEntry } from '../../src/domain/ledger/types';
 
 const cfg = loadConfig();

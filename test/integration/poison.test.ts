@@ -16,7 +16,7 @@ import { consumerLag } from '../../src/adapters/kafka/offsets';
 import { ensureTopics } from '../../src/adapters/kafka/topics';
 import { MlflowClient } from '../../src/adapters/mlflow';
 import { loadConfig } from '../../src/config';
-import { Ledger } from '../../src/domain/ledger/ledger';
+import { Ledger } from '../../src/adapters/pg/ledger';
 import { DLQ_HEADER } from '../../src/domain/stream/dead-letter';
 import { encodeSample, HEADER, SCHEMA_V1 } from '../../src/domain/stream/record';
 import type { RetrainResult } from '../../src/shared';

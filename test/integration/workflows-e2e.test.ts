@@ -12,7 +12,7 @@ import { consumerLag } from '../../src/adapters/kafka/offsets';
 import { createKafka } from '../../src/adapters/kafka/client';
 import { MlflowClient } from '../../src/adapters/mlflow';
 import { loadConfig } from '../../src/config';
-import { Ledger } from '../../src/domain/ledger/ledger';
+import { Ledger } from '../../src/adapters/pg/ledger';
 import { ModelStore } from '../../src/domain/registry/store';
 import { bootstrapWorkflow, retrainWorkflow, streamNewDataWorkflow } from '../../src/workflows';
 import { startWorkers, type WorkersHandle } from '../../src/workers/start';

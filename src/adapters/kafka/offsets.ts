@@ -1,21 +1,8 @@
 /** Committed offsets and lag of a consumer group, read and moved with the admin API. */
 import type { Admin, Kafka } from 'kafkajs';
+import type { ConsumerLag } from '../../domain/stream/ports';
 
-export interface PartitionLag {
-  readonly partition: number;
-  /** Next offset the group will read: its committed offset, or the log start when it has none. */
-  readonly next: string;
-  /** Log end offset (offset of the next record written). */
-  readonly end: string;
-  readonly lag: number;
-}
-
-export interface ConsumerLag {
-  readonly topic: string;
-  readonly groupId: string;
-  readonly partitions: PartitionLag[];
-  readonly total: number;
-}
+export type { ConsumerLag, PartitionLag } from '../../domain/stream/ports';
 
 async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafka.admin();

@@ -1,6 +1,6 @@
 import { MlflowClient } from '../../../src/adapters/mlflow/client';
 import { MlflowInputError } from '../../../src/adapters/mlflow/errors';
-import { IDEMPOTENCY_TAG } from '../../../src/adapters/mlflow/tracking';
+import { IDEMPOTENCY_TAG } from '../../../src/domain/tracking/tracker';
 import { filterLiteral } from '../../../src/adapters/mlflow/search-filter';
 import { FakeMlflow, mlflowError, type RecordedRequest } from './fake-server';
 

@@ -5,10 +5,17 @@
  */
 import type { Pool } from 'pg';
 import type { Config } from '../../config';
-import { createPool, withTransaction } from '../../adapters/pg/pool';
-import { migrate } from '../../adapters/pg/migrate';
-import { LedgerError } from './errors';
-import type { BatchEntry, BatchRow, DeadLetterCounts, ModelVersion, RetrainCycle } from './types';
+import { LedgerError } from '../../domain/ledger/errors';
+import type { BatchLedger } from '../../domain/ledger/port';
+import type {
+  BatchEntry,
+  BatchRow,
+  DeadLetterCounts,
+  ModelVersion,
+  RetrainCycle,
+} from '../../domain/ledger/types';
+import { migrate } from './migrate';
+import { createPool, withTransaction } from './pool';
 
 const UNIQUE_VIOLATION = '23505';
 const EXCLUSION_VIOLATION = '23P01';
@@ -70,7 +77,8 @@ function pgCode(e: unknown): string | undefined {
   return (e as { code?: string }).code;
 }
 
-export class Ledger {
+/** The batch ledger in PostgreSQL (schema in migrate.ts). */
+export class Ledger implements BatchLedger {
   constructor(readonly pool: Pool) {}
 
   /** A ledger on its own pool, with the schema migrated. */
