@@ -1,5 +1,4 @@
-import { dropoutSeed } from './architecture';
-import type { LayersModel, Tensor, Tf } from './tf';
+import type { LayersModel, Tensor, Tf } from '../tf';
 
 /** The parts of tfjs-layers 4.22's Dropout that the faster mask below relies on (version is pinned). */
 interface DropoutInternals {
@@ -138,4 +137,24 @@ function perSampleOf(shape: unknown): number | undefined {
   if (!Array.isArray(shape) || shape.length < 2) return undefined;
   const dims = shape.slice(1) as unknown[];
   return dims.every((d) => typeof d === 'number') ? (dims as number[]).reduce((a, b) => a * b, 1) : undefined;
+}
+
+/**
+ * tfjs draws a dropout mask from a fresh generator seeded with the layer's fixed seed on every call, so a
+ * seeded Dropout layer would drop the same units in every step. Advancing the seed per step keeps runs
+ * reproducible without freezing the mask. `seed` is a private field of tfjs-layers 4.22's Dropout
+ * (the version is pinned); the test suite would catch a rename through the training-quality test.
+ */
+export function reseedDropout(model: LayersModel, stepSeed: number): void {
+  let i = 0;
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'Dropout') continue;
+    (layer as unknown as { seed?: number }).seed = dropoutSeed(stepSeed, i++);
+  }
+}
+
+/** The seed reseedDropout gives the model's `index`-th Dropout layer in a step. */
+export function dropoutSeed(stepSeed: number, index: number): number {
+  // A zero seed means "unseeded" to tfjs, hence `|| 1`.
+  return (stepSeed + index * 0x632be5ab) >>> 0 || 1;
 }

@@ -1,5 +1,5 @@
 import { nativeOps, type NativeOps } from './native-ops';
-import type { LayersModel, Tensor, Tf } from './tf';
+import type { LayersModel, Tensor, Tf } from '../tf';
 
 type Variable = ReturnType<Tf['variable']>;
 type NamedTensorMap = Record<string, Tensor>;

@@ -1,5 +1,5 @@
 import type { OptimizerUpdate } from './fused-adam';
-import type { LayersModel, Tensor, Tf } from './tf';
+import type { LayersModel, Tensor, Tf } from '../tf';
 
 /** Sums over one batch, read back once per batch (the progress callback needs the loss anyway). */
 export interface BatchTotals {

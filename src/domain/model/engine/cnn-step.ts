@@ -1,7 +1,7 @@
 import { trainingMask } from './dropout-mask';
 import type { OptimizerUpdate } from './fused-adam';
 import { nativeOps, type NativeOps } from './native-ops';
-import type { LayersModel, Tensor, Tf } from './tf';
+import type { LayersModel, Tensor, Tf } from '../tf';
 import type { BatchTotals } from './train-step';
 
 /**

@@ -1,4 +1,4 @@
-import type { Tensor, Tf } from './tf';
+import type { Tensor, Tf } from '../tf';
 
 /** An op attribute as tfjs-node's binding takes it: `type` is one of the binding's TF_ATTR_* codes. */
 interface OpAttr {

@@ -1,5 +1,5 @@
 import { nativeOps } from './native-ops';
-import type { Tensor, Tf } from './tf';
+import type { Tensor, Tf } from '../tf';
 
 /**
  * tfjs computes the Relu gradient as dy · step(x), and tfjs-node's Step kernel builds a JS array of ones
