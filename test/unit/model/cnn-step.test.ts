@@ -6,7 +6,7 @@ import { startMaskPrefetch } from '../../../src/domain/model/engine/mask-prefetc
 import type { OptimizerUpdate } from '../../../src/domain/model/engine/fused-adam';
 import { setToTensors } from '../../../src/domain/model/tensors';
 import type { LayersModel, Tensor } from '../../../src/domain/model/tf';
-import { readMnist } from './mnist-fixture';
+import { readMnist } from '../../support/mnist-fixture';
 import { HYPER, tf } from './tf';
 
 jest.setTimeout(60_000);

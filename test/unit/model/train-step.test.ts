@@ -5,7 +5,7 @@ import { fusedAdam } from '../../../src/domain/model/engine/fused-adam';
 import { assertTrainable, makeTrainStep, measure } from '../../../src/domain/model/engine/train-step';
 import { setToTensors } from '../../../src/domain/model/tensors';
 import type { LayersModel } from '../../../src/domain/model/tf';
-import { readMnist } from './mnist-fixture';
+import { readMnist } from '../../support/mnist-fixture';
 import { HYPER, tf } from './tf';
 
 jest.setTimeout(60_000);

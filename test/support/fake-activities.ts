@@ -13,8 +13,8 @@ import type {
   StagedModel,
   TrainingActivities,
   TrainingHeartbeat,
-} from '../../../src/activities/contracts';
-import type { Score, SplitScores } from '../../../src/shared';
+} from '../../src/activities/contracts';
+import type { Score, SplitScores } from '../../src/shared';
 
 const score = (accuracy: number): Score => ({ accuracy, loss: 1 - accuracy, count: 100 });
 export const scores = (validation: number, test: number): SplitScores => ({

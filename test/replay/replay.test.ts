@@ -6,10 +6,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { HISTORIES_DIR } from '../../replay/paths';
-import { historyFromObject, readHistoryFile, type HistoryFile } from '../../replay/history-file';
+import { historyFromObject, readHistoryFile, type HistoryFile } from './history-file';
+import { HISTORIES_DIR } from './paths';
 
-const workflowsPath = require.resolve('../../../src/workflows');
+const workflowsPath = require.resolve('../../src/workflows');
 let files: HistoryFile[];
 let names: string[];
 
@@ -21,7 +21,13 @@ beforeAll(async () => {
 describe('recorded histories', () => {
   it('cover every workflow', () => {
     expect(new Set(files.map((f) => f.workflowType))).toEqual(
-      new Set(['bootstrapWorkflow', 'retrainWorkflow', 'retrainTriggerWorkflow', 'streamNewDataWorkflow']),
+      new Set([
+        'bootstrapWorkflow',
+        'retrainWorkflow',
+        'retrainTriggerWorkflow',
+        'streamNewDataWorkflow',
+        'lagCheckWorkflow',
+      ]),
     );
   });
 
