@@ -3,11 +3,11 @@
 # TensorFlow release our libtensorflow comes from (scripts/provision-tensorflow.sh), so both frameworks run
 # the same kernels. Idempotent and cached outside the repo; prints the venv's python on its last line.
 #
-# Usage: bench/keras-venv.sh VENV_DIR
+# Usage: bench/train/keras-venv.sh VENV_DIR
 set -euo pipefail
 
 TF_VERSION=2.15.1
-venv=${1:?usage: bench/keras-venv.sh VENV_DIR (normally <STACK_CACHE_DIR>/keras-venv)}
+venv=${1:?usage: bench/train/keras-venv.sh VENV_DIR (normally <STACK_CACHE_DIR>/keras-venv)}
 # What the venv was built with: a different value means rebuild, a missing stamp means a half-made venv.
 want="tensorflow-cpu==$TF_VERSION python=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 stamp=$venv/.bench-stamp

@@ -4,17 +4,17 @@
  * publishes N valid records plus a few poison ones to a fresh topic, then takes them as the retrain
  * workflow does (takeBatches: consume → validate → snapshot → dead letters → ledger) and measures
  * records/s and CPU time per stage; the figures printed are the medians over the runs. Topics, groups,
- * snapshots and ledger rows are removed after each run. See bench/PIPELINE.md.
+ * snapshots and ledger rows are removed after each run. See bench/pipeline/README.md.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import os from 'node:os';
-import { loadConfig } from '../src/config';
-import { createKafka } from '../src/adapters/kafka/client';
-import { Ledger } from '../src/adapters/pg/ledger';
-import { TAKE_STAGES, type StageTime } from '../src/domain/stream/stage-clock';
-import { connect } from '../src/client/connection';
-import { latestCycleOverheads } from './pipeline-overhead';
-import { runOnce, type RunResult } from './pipeline-run';
+import { loadConfig } from '../../src/config';
+import { createKafka } from '../../src/adapters/kafka/client';
+import { Ledger } from '../../src/adapters/pg/ledger';
+import { TAKE_STAGES, type StageTime } from '../../src/domain/stream/stage-clock';
+import { connect } from '../../src/client/connection';
+import { latestCycleOverheads } from './overhead';
+import { runOnce, type RunResult } from './run';
 
 interface CliOptions {
   records: number;

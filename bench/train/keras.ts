@@ -2,11 +2,11 @@ import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import type { BenchSettings, FrameworkResult } from './train-result';
+import type { BenchSettings, FrameworkResult } from './result';
 
 const HERE = __dirname;
 
-/** The cached venv with tensorflow-cpu 2.15.1 (bench/keras-venv.sh); returns its python. */
+/** The cached venv with tensorflow-cpu 2.15.1 (bench/train/keras-venv.sh); returns its python. */
 export async function kerasPython(cacheDir: string): Promise<string> {
   const venv = path.join(cacheDir, 'keras-venv');
   const { stdout } = await promisify(execFile)('bash', [path.join(HERE, 'keras-venv.sh'), venv], {
@@ -15,7 +15,7 @@ export async function kerasPython(cacheDir: string): Promise<string> {
     throw new Error(`Could not provide the Keras venv at ${venv}:\n${e.stderr || e.message}`);
   });
   const python = stdout.trim().split('\n').at(-1);
-  if (!python) throw new Error(`bench/keras-venv.sh printed no python path for ${venv}.`);
+  if (!python) throw new Error(`bench/train/keras-venv.sh printed no python path for ${venv}.`);
   return python;
 }
 
@@ -30,7 +30,7 @@ const kerasOutput = z.object({
   tensorflow: z.string(),
 });
 
-/** Runs bench/keras_train.py on the sample files; its stderr (epoch lines) passes through to ours. */
+/** Runs bench/train/keras_train.py on the sample files; its stderr (epoch lines) passes through to ours. */
 export async function runKeras(
   python: string,
   dataDir: string,

@@ -4,8 +4,8 @@
  * elsewhere or when the stack's pid files are missing (e.g. a remote stack).
  */
 import { promises as fs } from 'node:fs';
-import { loadConfig } from '../src/config';
-import { stackPaths, type ServiceName } from '../src/stack/paths';
+import { loadConfig } from '../../src/config';
+import { stackPaths, type ServiceName } from '../../src/stack/paths';
 
 /** USER_HZ: 100 on every mainstream Linux build; /proc/<pid>/stat counts in these ticks. */
 const TICKS_PER_SECOND = 100;

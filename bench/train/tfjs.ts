@@ -1,9 +1,9 @@
-import { loadTf } from '../src/adapters/tf-backend';
-import type { MnistSet } from '../src/domain/data';
-import { createCnn } from '../src/domain/model/architecture';
-import { evaluate } from '../src/domain/model/evaluate';
-import { train } from '../src/domain/model/train';
-import type { BenchSettings, FrameworkResult } from './train-result';
+import { loadTf } from '../../src/adapters/tf-backend';
+import type { MnistSet } from '../../src/domain/data';
+import { createCnn } from '../../src/domain/model/architecture';
+import { evaluate } from '../../src/domain/model/evaluate';
+import { train } from '../../src/domain/model/train';
+import type { BenchSettings, FrameworkResult } from './result';
 
 /**
  * Trains our CNN with our training code (src/domain/model) on native TensorFlow, timed as the Keras side

@@ -1,6 +1,6 @@
 /** Removes everything one benchmark run left in Kafka and the ledger, so runs never pile up. */
 import type { Kafka } from 'kafkajs';
-import type { Ledger } from '../src/adapters/pg/ledger';
+import type { Ledger } from '../../src/adapters/pg/ledger';
 
 export async function deleteBenchRun(
   kafka: Kafka,

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { MnistSet } from '../src/domain/data';
+import type { MnistSet } from '../../src/domain/data';
 
 /** The exact samples both frameworks train and test on, as raw bytes the Keras side reads with numpy. */
 export interface SampleFiles {

@@ -2,12 +2,12 @@
  * The benchmark's stream: N distinct valid samples published the way the stream split is (publishSamples,
  * ledger dedupe included), then a few poison records, one per kind the consumer must dead-letter.
  */
-import type { RecordPublisher } from '../src/domain/stream/ports';
-import type { WireRecord } from '../src/domain/stream/record';
-import { IMAGE_BYTES } from '../src/domain/data/types';
-import type { Ledger } from '../src/adapters/pg/ledger';
-import { publishSamples } from '../src/domain/stream/publish';
-import { encodeSample, type PoisonReason, type PublishableSample } from '../src/domain/stream/record';
+import type { RecordPublisher } from '../../src/domain/stream/ports';
+import type { WireRecord } from '../../src/domain/stream/record';
+import { IMAGE_BYTES } from '../../src/domain/data/types';
+import type { Ledger } from '../../src/adapters/pg/ledger';
+import { publishSamples } from '../../src/domain/stream/publish';
+import { encodeSample, type PoisonReason, type PublishableSample } from '../../src/domain/stream/record';
 
 export interface PublishedRun {
   /** Valid plus poison. */

@@ -1,8 +1,8 @@
 """Keras side of `npm run bench:train`: trains the project's MNIST CNN on the exact samples the Node side
-wrote, and prints one JSON object as its last stdout line. Run by bench/train.ts inside the venv that
-bench/keras-venv.sh makes; not meant to be run by hand, though it can be (see --help).
+wrote, and prints one JSON object as its last stdout line. Run by bench/train/main.ts inside the venv that
+bench/train/keras-venv.sh makes; not meant to be run by hand, though it can be (see --help).
 
-Input files in --data-dir (raw bytes, written by bench/train.ts from our data layer's splits):
+Input files in --data-dir (raw bytes, written by bench/train/main.ts from our data layer's splits):
   train-images.u8 (N x 784 pixels), train-labels.u8 (N), test-images.u8, test-labels.u8.
 """
 

@@ -1,15 +1,15 @@
 /**
  * `npm run bench:train`: the same CNN on the same samples with the same batch size, epochs and threads,
- * trained by our tfjs-node code and by Python Keras, side by side. See bench/README.md.
+ * trained by our tfjs-node code and by Python Keras, side by side. See bench/train/README.md.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import os from 'node:os';
-import { loadConfig } from '../src/config';
-import { prepareSplits } from '../src/domain/data';
-import { kerasPython, runKeras } from './train-keras';
-import type { BenchSettings, FrameworkResult } from './train-result';
-import { writeSamples } from './train-samples';
-import { runTfjs } from './train-tfjs';
+import { loadConfig } from '../../src/config';
+import { prepareSplits } from '../../src/domain/data';
+import { kerasPython, runKeras } from './keras';
+import type { BenchSettings, FrameworkResult } from './result';
+import { writeSamples } from './samples';
+import { runTfjs } from './tfjs';
 
 function positiveInt(what: string) {
   return (value: string): number => {
