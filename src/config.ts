@@ -293,6 +293,11 @@ export const SETTINGS = {
   REPLAY_SHARE: setting(fraction, '0.5', 'Share of earlier training data mixed into each fine-tuning batch.'),
   OPTIMIZER: setting(z.enum(['adam', 'sgd', 'rmsprop']), 'adam', 'Optimizer of training and fine-tuning.'),
   FINE_TUNE_EPOCHS: setting(positiveInt, '2', 'Epochs of each fine-tuning run on new data plus replay.'),
+  FINE_TUNE_LEARNING_RATE: setting(
+    z.coerce.number().positive().max(1),
+    '0.0003',
+    'Learning rate of fine-tuning (decayed per epoch by LEARNING_RATE_DECAY); chosen on the validation split, see bench/README.md.',
+  ),
   TRAINING_CONCURRENCY: setting(
     positiveInt,
     '1',
@@ -460,6 +465,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       replayShare: s.REPLAY_SHARE,
       optimizer: s.OPTIMIZER,
       fineTuneEpochs: s.FINE_TUNE_EPOCHS,
+      fineTuneLearningRate: s.FINE_TUNE_LEARNING_RATE,
       concurrency: s.TRAINING_CONCURRENCY,
     },
     logJson: s.LOG_JSON,

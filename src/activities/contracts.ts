@@ -56,6 +56,8 @@ export interface FineTuneInput {
   readonly key: string;
   readonly championDir: string;
   readonly batchFiles: readonly string[];
+  /** Earlier batches' snapshots, replayed beside the train split (TakeBatchResult.replayFiles). */
+  readonly replayBatchFiles?: readonly string[];
   readonly epochs: number;
 }
 
@@ -120,6 +122,11 @@ export type TakeBatchResult =
       readonly deadLettersByReason?: Readonly<Record<string, number>>;
       /** True when the ledger already held this batch (an earlier attempt or run took it). */
       readonly resumed: boolean;
+      /**
+       * Snapshots of every batch trained on before this one (promoted or rejected cycles alike): replayed
+       * beside the train split. Absent in histories recorded before the replay pool existed.
+       */
+      readonly replayFiles?: readonly string[];
     };
 
 export interface BootstrapLogInput {

@@ -210,6 +210,7 @@ export function createIoActivities(deps: IoDeps): IoActivities {
       });
       // Nothing arrived within maxWaitMs after all: nothing was recorded either.
       if (!taken.batches.length) return { status: 'too-few', available: 0 };
+      const replayFiles = (await ledger.usedBatches(cfg.kafka.topic)).map((b) => b.filePath);
       // Every batch goes back, even one of pure poison: the cycle marks it used so the offsets move past
       // it. Holding it back (as before) left it pending forever and blocked the stream behind it.
       return {
@@ -221,6 +222,7 @@ export function createIoActivities(deps: IoDeps): IoActivities {
         deadLettered: taken.batches.reduce((n, b) => n + b.deadLetteredCount, 0),
         deadLettersByReason: sumReasons(taken.batches),
         resumed: taken.reused,
+        replayFiles,
       };
     },
 

@@ -9,12 +9,16 @@ import { CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { Config } from '../config';
 import { writeFileDurable } from '../durable-file';
-import { prepareSplits, type Download, type PreparedData } from '../domain/data';
-import { IMAGE_BYTES, type MnistSet } from '../domain/data/types';
+import { concatSets, prepareSplits, type Download, type PreparedData } from '../domain/data';
+import type { MnistSet } from '../domain/data/types';
 import { compileCnn, createCnn } from '../domain/model/architecture';
 import { evaluate, predict, type Evaluation } from '../domain/model/evaluate';
 import { fineTune } from '../domain/model/fine-tune';
-import { hyperparametersFromConfig, type Hyperparameters } from '../domain/model/hyperparameters';
+import {
+  fineTuneHyperparameters,
+  hyperparametersFromConfig,
+  type Hyperparameters,
+} from '../domain/model/hyperparameters';
 import { loadModel, saveModel } from '../domain/model/persistence';
 import type { LayersModel, Tf } from '../domain/model/tf';
 import { train, type EpochMetrics, type TrainResult } from '../domain/model/train';
@@ -61,19 +65,7 @@ const toRecord = (m: EpochMetrics): EpochRecord => ({
 
 /** One set from several batch snapshots (one per partition), in the given order. */
 async function readBatches(files: readonly string[]): Promise<MnistSet> {
-  if (files.length === 0)
-    throw new InvalidInputError('no batch files given: pass the files takeBatch returned');
-  const sets = await Promise.all(files.map(async (f) => (await readBatchSnapshot(f)).set));
-  const count = sets.reduce((n, s) => n + s.count, 0);
-  const images = new Uint8Array(count * IMAGE_BYTES);
-  const labels = new Uint8Array(count);
-  let at = 0;
-  for (const s of sets) {
-    images.set(s.images, at * IMAGE_BYTES);
-    labels.set(s.labels, at);
-    at += s.count;
-  }
-  return { images, labels, count };
+  return concatSets(await Promise.all(files.map(async (f) => (await readBatchSnapshot(f)).set)));
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -202,16 +194,22 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
       );
     },
 
-    async fineTuneChallenger({ key, championDir, batchFiles, epochs }) {
-      const [splits, fresh] = await Promise.all([data(), readBatches(batchFiles)]);
-      const hyper = { ...hyperparametersFromConfig(cfg.training), epochs };
+    async fineTuneChallenger({ key, championDir, batchFiles, replayBatchFiles = [], epochs }) {
+      if (batchFiles.length === 0)
+        throw new InvalidInputError('no batch files given: pass the files takeBatch returned');
+      const [splits, fresh, earlier] = await Promise.all([
+        data(),
+        readBatches(batchFiles),
+        readBatches(replayBatchFiles),
+      ]);
+      const hyper = fineTuneHyperparameters(cfg.training, epochs, key);
       return runTraining(
         key,
         'challenger',
         hyper,
         async (resume) => resume?.model ?? loadModel(tf, championDir),
         async (model, hooks) => {
-          const r = await fineTune(tf, model, fresh, splits.train, {
+          const r = await fineTune(tf, model, fresh, concatSets([splits.train, earlier]), {
             ...hooks,
             hyper,
             replayShare: cfg.training.replayShare,
@@ -255,6 +253,8 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
     },
 
     async evaluateOnBatch({ modelDir, batchFiles }) {
+      if (batchFiles.length === 0)
+        throw new InvalidInputError('no batch files given: pass the files takeBatch returned');
       const set = await readBatches(batchFiles);
       const model = await loadModel(tf, modelDir);
       try {

@@ -84,7 +84,7 @@ async function mlflowLinks(cfg: Config, runId: string | undefined): Promise<Demo
  * stale ticks (a stream would publish into the demo's batch): those are terminated; the schedules resume
  * at the end. Returns the schedules to resume.
  */
-async function quietSchedules(mlops: MlopsClient): Promise<ScheduleName[]> {
+export async function quietSchedules(mlops: MlopsClient): Promise<ScheduleName[]> {
   const paused: ScheduleName[] = [];
   for (const st of await mlops.schedules.describe('all')) {
     if (st.exists && !st.paused) {

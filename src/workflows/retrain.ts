@@ -189,6 +189,7 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
     key: cycleId,
     championDir: champion.path,
     batchFiles: batch.files,
+    ...(batch.replayFiles ? { replayBatchFiles: batch.replayFiles } : {}),
     epochs: settings.fineTuneEpochs,
   });
 

@@ -250,6 +250,19 @@ export class Ledger implements BatchLedger {
     return rows.map(toBatch);
   }
 
+  /**
+   * Batches already trained on (valid samples only), oldest offsets first: with the train split they form
+   * the replay pool, so a batch whose challenger was rejected still reaches later champions.
+   */
+  async usedBatches(topic: string): Promise<BatchRow[]> {
+    const { rows } = await this.pool.query<BatchDbRow>(
+      `SELECT * FROM batches WHERE topic = $1 AND status = 'used' AND valid_count > 0
+       ORDER BY partition, start_offset`,
+      [topic],
+    );
+    return rows.map(toBatch);
+  }
+
   async batchSampleIds(batchId: string): Promise<string[]> {
     const { rows } = await this.pool.query<{ sample_id: string }>(
       'SELECT sample_id FROM batch_samples WHERE batch_id = $1 ORDER BY sample_id',

@@ -8,5 +8,6 @@ export { type Download } from './sources';
 export { prepareSplits, type PreparedData, type PrepareOptions } from './prepare';
 export { computeSplits, indexListSha256, seededPermutation, type SplitIndices, type SplitSizes } from './split';
 export { parseStreamSampleId, streamSampleId, streamSamples } from './stream';
+export { concatSets } from './concat';
 export { subset } from './subset';
 export * from './types';

@@ -23,6 +23,11 @@ export interface BatchLedger {
   deadLetterCounts(filter?: { topic?: string; cycleId?: string }): Promise<DeadLetterCounts>;
   /** Batches snapshotted but not yet used by a retrain, oldest offsets first. */
   pendingBatches(topic: string): Promise<BatchRow[]>;
+  /**
+   * Batches already trained on (valid samples only), oldest offsets first: with the train split they form
+   * the replay pool, so a batch whose challenger was rejected still reaches later champions.
+   */
+  usedBatches(topic: string): Promise<BatchRow[]>;
   batchSampleIds(batchId: string): Promise<string[]>;
   /** partition → offset after the last batch used for training: where the group must resume. */
   nextOffsets(topic: string): Promise<Record<number, string>>;

@@ -17,6 +17,11 @@ export interface ReplayMix {
   readonly replayIndices: Int32Array;
 }
 
+/** How many earlier samples a mix of `newCount` new ones replays: `replayShare` of the mix, at most the pool. */
+export function replayCountFor(newCount: number, poolCount: number, replayShare: number): number {
+  return Math.min(Math.round((newCount * replayShare) / (1 - replayShare)), poolCount);
+}
+
 /**
  * New samples plus a seeded random selection of earlier training samples, so that `replayShare` of the
  * result is replay. Training on new data alone (as the original demo did) forgets what was learnt before.
@@ -31,8 +36,7 @@ export function mixReplay(fresh: MnistSet, earlier: MnistSet, replayShare: numbe
         'and at 1 no new sample would be trained on. Set REPLAY_SHARE below 1.',
     );
   }
-  const wanted = Math.round((fresh.count * replayShare) / (1 - replayShare));
-  const replayCount = Math.min(wanted, earlier.count);
+  const replayCount = replayCountFor(fresh.count, earlier.count, replayShare);
   const replayIndices = permutation(earlier.count, deriveSeed(seed, REPLAY_STREAM)).slice(0, replayCount);
   const count = fresh.count + replayCount;
   const images = new Uint8Array(count * IMAGE_BYTES);

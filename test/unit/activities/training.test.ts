@@ -2,12 +2,13 @@
  * Training activities under MockActivityEnvironment with native TensorFlow and a tiny synthetic set:
  * heartbeats carry the resume point, a retry resumes from the checkpoint, cancellation stops training.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type {
+  FineTuneInput,
   EvaluateInput,
   EvaluatedSplits,
   StagedModel,
@@ -18,6 +19,7 @@ import { createTrainingActivities } from '../../../src/activities/training';
 import { loadTf } from '../../../src/adapters/tf-backend';
 import { loadConfig } from '../../../src/config';
 import { IMAGE_BYTES, type MnistSet } from '../../../src/domain/data/types';
+import { encodeSnapshot } from '../../../src/domain/stream/batch-snapshot';
 
 const tf = loadTf('cpu');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'training-activity-'));
@@ -41,6 +43,22 @@ const trainInitial = (env: MockActivityEnvironment, input: TrainInitialInput): P
   env.run((i: TrainInitialInput) => activities.trainInitialModel(i), input);
 const evaluateSplits = (env: MockActivityEnvironment, input: EvaluateInput): Promise<EvaluatedSplits> =>
   env.run((i: EvaluateInput) => activities.evaluateOnSplits(i), input);
+
+const fineTune = (env: MockActivityEnvironment, input: FineTuneInput): Promise<StagedModel> =>
+  env.run((i: FineTuneInput) => activities.fineTuneChallenger(i), input);
+
+/** A batch snapshot file of `count` synthetic samples, as takeBatch writes them. */
+function snapshotFile(name: string, count: number, offset: number): string {
+  const set = synthetic(count, offset);
+  const samples = Array.from({ length: count }, (_, i) => ({
+    id: `${name}-${i}`,
+    label: set.labels[i]!,
+    image: set.images.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES),
+  }));
+  const file = path.join(dir, `${name}.msb`);
+  writeFileSync(file, encodeSnapshot(samples));
+  return file;
+}
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -135,4 +153,43 @@ describe('evaluateOnSplits', () => {
     const report = JSON.parse(readFileSync(scores.reportFile!, 'utf8')) as { confusion: number[][] };
     expect(report.confusion.flat().reduce((a, b) => a + b, 0)).toBe(20);
   }, 60_000);
+});
+
+describe('fineTuneChallenger', () => {
+  it('replays earlier stream batches beside the train split, so their samples reach later champions', async () => {
+    const champion = await trainInitial(new MockActivityEnvironment({ activityType: 'trainInitialModel' }), {
+      key: 'ft-champion',
+      epochs: 1,
+    });
+    const batch = snapshotFile('new', 200, 1);
+    // REPLAY_SHARE 0.5 wants as many replayed samples as new ones (200); the train split alone has 64.
+    const alone = await fineTune(new MockActivityEnvironment({ activityType: 'fineTuneChallenger' }), {
+      key: 'ft-alone',
+      championDir: champion.dir,
+      batchFiles: [batch],
+      epochs: 1,
+    });
+    expect(alone.mix).toEqual({ newCount: 200, replayCount: 64 });
+    const earlier = [snapshotFile('earlier-1', 50, 2), snapshotFile('earlier-2', 40, 5)];
+    const pooled = await fineTune(new MockActivityEnvironment({ activityType: 'fineTuneChallenger' }), {
+      key: 'ft-pooled',
+      championDir: champion.dir,
+      batchFiles: [batch],
+      replayBatchFiles: earlier,
+      epochs: 1,
+    });
+    expect(pooled.mix).toEqual({ newCount: 200, replayCount: 64 + 50 + 40 });
+    expect(pooled.hyperparameters.learningRate).toBe(cfg.training.fineTuneLearningRate);
+  }, 60_000);
+
+  it('refuses a call without batch files', async () => {
+    await expect(
+      fineTune(new MockActivityEnvironment({ activityType: 'fineTuneChallenger' }), {
+        key: 'ft-none',
+        championDir: dir,
+        batchFiles: [],
+        epochs: 1,
+      }),
+    ).rejects.toThrow(/no batch files given/);
+  });
 });
