@@ -43,6 +43,11 @@ export interface IoDeps {
 /** The `source` header of samples published from the stream split. */
 const STREAM_SOURCE = 'stream-split';
 
+const mutable = ({ perClassAccuracy, ...s }: Score) => ({
+  ...s,
+  ...(perClassAccuracy ? { perClassAccuracy: [...perClassAccuracy] } : {}),
+});
+
 const scoreLog = (s: Score): ScoreLogInput => ({
   accuracy: s.accuracy,
   loss: s.loss,
@@ -116,11 +121,15 @@ export function createIoActivities(deps: IoDeps): IoActivities {
       // Checked here, on the IO queue, so a corrupt champion fails the cycle at once (ModelStoreError is
       // non-retryable) instead of as a tfjs load error retried on the training queue.
       await store.assertIntact(c.versionId);
+      const { scores, lineage } = c.metadata;
+      // Scores taken on other validation and test sets would not compare with the challenger's.
+      const current = scores && lineage.splitManifestHash === (await manifest()).id;
       return {
         versionId: c.versionId,
         path: c.path,
         metrics: c.metadata.metrics,
-        batchIds: c.metadata.lineage.batchIds,
+        batchIds: lineage.batchIds,
+        ...(current ? { scores } : {}),
       };
     },
 
@@ -135,6 +144,9 @@ export function createIoActivities(deps: IoDeps): IoActivities {
           versionId: input.versionId,
           createdAt: new Date().toISOString(),
           metrics: { ...input.metrics },
+          ...(input.scores
+            ? { scores: { validation: mutable(input.scores.validation), test: mutable(input.scores.test) } }
+            : {}),
           hyperparameters: { ...input.hyperparameters },
           seed: cfg.training.seed,
           lineage: {

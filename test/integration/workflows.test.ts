@@ -111,6 +111,20 @@ describe('retrainWorkflow', () => {
     expect(r.batchIds).toEqual(['topic-0-0-399']);
   });
 
+  it("takes the champion's recorded scores instead of evaluating it again, and records the challenger's", async () => {
+    t.world.champion = { ...t.world.champion!, scores: scores(0.95, 0.95) };
+    t.world.trainedScores = scores(0.96, 0.947);
+    const stored: unknown[] = [];
+    t.world.onStore = (input) => stored.push(input.scores);
+    const r = await t.client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
+    expect(r.decision).toBe('promoted');
+    expect(r.champion).toEqual(scores(0.95, 0.95));
+    expect(t.world.calls.filter((c) => c.startsWith('evaluateOnSplits'))).toEqual([
+      expect.stringMatching(/^evaluateOnSplits:\/staging\//),
+    ]);
+    expect(stored).toEqual([r.challenger]);
+  });
+
   it('rejects a challenger without enough validation gain, logs the run and still uses up the batch', async () => {
     t.world.trainedScores = scores(0.9505, 0.96);
     const r = await t.client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });

@@ -43,6 +43,18 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // The champion's scores come from its metadata (patch champion-scores-recorded): one evaluation less.
+    name: 'retrain-promoted-recorded-scores',
+    workflowType: 'retrainWorkflow',
+    args: [{}],
+    setUp: (w) => {
+      champion(w);
+      w.champion = { ...w.champion!, scores: scores(0.95, 0.95) };
+      w.published = 300;
+      w.trainedScores = scores(0.97, 0.95);
+    },
+  },
+  {
     name: 'retrain-rejected',
     workflowType: 'retrainWorkflow',
     args: [{}],

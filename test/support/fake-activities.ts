@@ -11,6 +11,7 @@ import type {
   BootstrapLogInput,
   RetrainLogInput,
   StagedModel,
+  StoreVersionInput,
   TrainingActivities,
   TrainingHeartbeat,
 } from '../../src/activities/contracts';
@@ -25,6 +26,8 @@ export const scores = (validation: number, test: number): SplitScores => ({
 export interface FakeWorld {
   settings: PipelineSettings;
   champion: ChampionSummary | null;
+  /** Told what storeModelVersion was given. */
+  onStore?: (input: StoreVersionInput) => void;
   /** Records published to the topic (their offsets are 0..published-1). */
   published: number;
   committedOffset: number;
@@ -110,6 +113,7 @@ export function fakeActivities(getWorld: () => FakeWorld): IoActivities & Traini
     },
     async storeModelVersion(input) {
       log(`storeModelVersion:${input.versionId}`);
+      w().onStore?.(input);
       w().scoresByDir[`/store/${input.versionId}`] = w().scoresByDir[input.stagedDir]!;
       return { versionId: input.versionId, path: `/store/${input.versionId}`, created: true };
     },
