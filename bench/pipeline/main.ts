@@ -173,11 +173,19 @@ async function overhead(opts: CliOptions): Promise<void> {
     for (const c of cycles) {
       process.stdout.write(
         `${c.workflowId}: wall ${c.wallMs} ms, activities ${c.activityMs} ms (${c.activities}), ` +
-          `overhead ${c.overheadMs} ms (of which activity queueing ${c.queueMs} ms)\n`,
+          `overhead ${c.overheadMs} ms (of which activity queueing ${c.queueMs} ms); ` +
+          `outside fine-tuning and the challenger's evaluation ${c.outsideTrainingMs} ms\n` +
+          `  ${Object.entries(c.byActivity)
+            .map(([a, t]) => `${a} ${t}`)
+            .join(', ')} (ms)\n`,
       );
     }
     const m = median(cycles.map((c) => c.overheadMs));
     process.stdout.write(`median overhead over ${cycles.length} cycle(s): ${Math.round(m)} ms\n`);
+    const outside = median(cycles.map((c) => c.outsideTrainingMs));
+    process.stdout.write(
+      `median time outside fine-tuning and the challenger's evaluation: ${Math.round(outside)} ms\n`,
+    );
   } finally {
     await conn.close();
   }

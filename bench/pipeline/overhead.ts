@@ -4,6 +4,9 @@
  * executing (union of each attempt's ActivityTaskStarted → Completed/Failed/TimedOut interval, so
  * parallel activities are not counted twice). The rest is scheduling, queueing, worker polling and
  * workflow tasks: what Temporal adds to the cycle.
+ *
+ * Also the cycle's time outside training: wall time minus fine-tuning (fineTuneChallenger) and the
+ * challenger's evaluation (the cycle's last evaluateOnSplits), with each activity's time.
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -19,6 +22,10 @@ export interface CycleOverhead {
   /** Scheduled → started, summed: time activity tasks waited for a worker. */
   readonly queueMs: number;
   readonly activities: number;
+  /** Wall time minus fine-tuning and the challenger's evaluation. */
+  readonly outsideTrainingMs: number;
+  /** Milliseconds per activity type, attempts of one activity from first start to close. */
+  readonly byActivity: Readonly<Record<string, number>>;
 }
 
 function ms(e: HistoryEvent): number {
@@ -49,12 +56,17 @@ export function cycleOverhead(workflowId: string, events: readonly HistoryEvent[
   const scheduled = new Map<string, number>();
   const started = new Map<string, number>();
   const intervals: [number, number][] = [];
+  const typeOf = new Map<string, string>();
+  const byActivity: Record<string, number> = {};
+  let training = 0;
+  let lastEvaluation = 0;
   let queueMs = 0;
   for (const e of events) {
     const id = String(e.eventId);
     switch (e.eventType) {
       case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
         scheduled.set(id, ms(e));
+        typeOf.set(id, e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?');
         break;
       case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED: {
         const sid = String(e.activityTaskStartedEventAttributes?.scheduledEventId);
@@ -71,7 +83,12 @@ export function cycleOverhead(workflowId: string, events: readonly HistoryEvent[
           e.activityTaskTimedOutEventAttributes;
         const sid = String(attrs?.scheduledEventId);
         const s = started.get(sid);
-        if (s !== undefined) intervals.push([s, ms(e)]);
+        if (s === undefined) break;
+        intervals.push([s, ms(e)]);
+        const type = typeOf.get(sid) ?? '?';
+        byActivity[type] = (byActivity[type] ?? 0) + ms(e) - s;
+        if (type === 'fineTuneChallenger') training += ms(e) - s;
+        if (type === 'evaluateOnSplits') lastEvaluation = ms(e) - s;
         break;
       }
     }
@@ -85,6 +102,8 @@ export function cycleOverhead(workflowId: string, events: readonly HistoryEvent[
     overheadMs: wallMs - activityMs,
     queueMs,
     activities: intervals.length,
+    outsideTrainingMs: wallMs - training - lastEvaluation,
+    byActivity,
   };
 }
 
