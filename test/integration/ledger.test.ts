@@ -175,6 +175,12 @@ describe('ledger', () => {
       kind: 'conflict',
     });
     expect(await ledger.getRetrainCycle(cycle.id)).toEqual(cycle);
+    const later = { ...cycle, id: `${cycle.id}-later`, decision: 'skipped' as const };
+    await ledger.recordRetrainCycle(later);
+    const [newest, previous] = await ledger.recentCycles(2);
+    expect(newest).toMatchObject({ id: later.id, decision: 'skipped', championAfter: cycle.championAfter });
+    expect(previous).toMatchObject({ id: cycle.id, decision: cycle.decision, reason: cycle.reason });
+    expect(newest!.recordedAt.getTime()).toBeGreaterThanOrEqual(previous!.recordedAt.getTime());
 
     const root = {
       versionId: `v1-${run}`,

@@ -12,6 +12,7 @@ import type {
   BatchRow,
   DeadLetterCounts,
   ModelVersion,
+  RecordedCycle,
   RetrainCycle,
 } from '../../domain/ledger/types';
 import { migrate } from './migrate';
@@ -343,6 +344,34 @@ export class Ledger implements BatchLedger {
       );
     }
     return 'already-recorded';
+  }
+
+  async recentCycles(limit: number): Promise<RecordedCycle[]> {
+    try {
+      const { rows } = await this.pool.query<{
+        id: string;
+        decision: RetrainCycle['decision'];
+        reason: string;
+        champion_before: string | null;
+        champion_after: string | null;
+        recorded_at: Date;
+      }>(
+        `SELECT id, decision, reason, champion_before, champion_after, recorded_at
+           FROM retrain_cycles ORDER BY recorded_at DESC LIMIT $1`,
+        [limit],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        decision: r.decision,
+        reason: r.reason,
+        championBefore: r.champion_before,
+        championAfter: r.champion_after,
+        recordedAt: r.recorded_at,
+      }));
+    } catch (e) {
+      if (pgCode(e) === '42P01') return []; // undefined_table: a ledger never opened
+      throw e;
+    }
   }
 
   async getRetrainCycle(id: string): Promise<RetrainCycle | undefined> {

@@ -2,7 +2,14 @@
  * The batch ledger port: what the pipeline records in its source of truth (published samples, batches
  * and their samples, retrain cycles, model lineage). adapters/pg/ledger.ts implements it in PostgreSQL.
  */
-import type { BatchEntry, BatchRow, DeadLetterCounts, ModelVersion, RetrainCycle } from './types';
+import type {
+  BatchEntry,
+  BatchRow,
+  DeadLetterCounts,
+  ModelVersion,
+  RecordedCycle,
+  RetrainCycle,
+} from './types';
 
 export interface BatchLedger {
   publishedAmong(ids: readonly string[]): Promise<Set<string>>;
@@ -37,6 +44,8 @@ export interface BatchLedger {
   markBatchesUsed(batchIds: readonly string[], retrainCycleId: string): Promise<void>;
   recordRetrainCycle(c: RetrainCycle): Promise<'recorded' | 'already-recorded'>;
   getRetrainCycle(id: string): Promise<RetrainCycle | undefined>;
+  /** The latest `limit` cycles, newest first; none when the ledger was never migrated. */
+  recentCycles(limit: number): Promise<RecordedCycle[]>;
   recordModelVersion(v: ModelVersion): Promise<'recorded' | 'already-recorded'>;
   getModelVersion(versionId: string): Promise<ModelVersion | undefined>;
   /** The version and its ancestors, newest first. */

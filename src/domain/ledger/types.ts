@@ -44,6 +44,11 @@ export interface RetrainCycle {
   readonly metrics: Record<string, unknown>;
 }
 
+/** A recorded cycle as listings show it (its metrics left out). */
+export interface RecordedCycle extends Omit<RetrainCycle, 'metrics'> {
+  readonly recordedAt: Date;
+}
+
 export interface ModelVersion {
   readonly versionId: string;
   readonly parentVersionId: string | null;
