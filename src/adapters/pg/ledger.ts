@@ -74,6 +74,25 @@ function checkReasons(entry: BatchEntry): Record<string, number> {
   return reasons;
 }
 
+interface CycleDbRow {
+  id: string;
+  decision: RetrainCycle['decision'];
+  reason: string;
+  champion_before: string | null;
+  champion_after: string | null;
+  metrics: Record<string, unknown>;
+  recorded_at: Date;
+}
+
+/** The fields a cycle row and a listed cycle share. */
+const cycleFields = (r: CycleDbRow): Omit<RetrainCycle, 'metrics'> => ({
+  id: r.id,
+  decision: r.decision,
+  reason: r.reason,
+  championBefore: r.champion_before,
+  championAfter: r.champion_after,
+});
+
 function pgCode(e: unknown): string | undefined {
   return (e as { code?: string }).code;
 }
@@ -348,26 +367,11 @@ export class Ledger implements BatchLedger {
 
   async recentCycles(limit: number): Promise<RecordedCycle[]> {
     try {
-      const { rows } = await this.pool.query<{
-        id: string;
-        decision: RetrainCycle['decision'];
-        reason: string;
-        champion_before: string | null;
-        champion_after: string | null;
-        recorded_at: Date;
-      }>(
-        `SELECT id, decision, reason, champion_before, champion_after, recorded_at
-           FROM retrain_cycles ORDER BY recorded_at DESC LIMIT $1`,
+      const { rows } = await this.pool.query<CycleDbRow>(
+        'SELECT * FROM retrain_cycles ORDER BY recorded_at DESC LIMIT $1',
         [limit],
       );
-      return rows.map((r) => ({
-        id: r.id,
-        decision: r.decision,
-        reason: r.reason,
-        championBefore: r.champion_before,
-        championAfter: r.champion_after,
-        recordedAt: r.recorded_at,
-      }));
+      return rows.map((r) => ({ ...cycleFields(r), recordedAt: r.recorded_at }));
     } catch (e) {
       if (pgCode(e) === '42P01') return []; // undefined_table: a ledger never opened
       throw e;
@@ -375,25 +379,9 @@ export class Ledger implements BatchLedger {
   }
 
   async getRetrainCycle(id: string): Promise<RetrainCycle | undefined> {
-    const { rows } = await this.pool.query<{
-      id: string;
-      decision: RetrainCycle['decision'];
-      reason: string;
-      champion_before: string | null;
-      champion_after: string | null;
-      metrics: Record<string, unknown>;
-    }>('SELECT * FROM retrain_cycles WHERE id = $1', [id]);
+    const { rows } = await this.pool.query<CycleDbRow>('SELECT * FROM retrain_cycles WHERE id = $1', [id]);
     const r = rows[0];
-    return (
-      r && {
-        id: r.id,
-        decision: r.decision,
-        reason: r.reason,
-        championBefore: r.champion_before,
-        championAfter: r.champion_after,
-        metrics: r.metrics,
-      }
-    );
+    return r && { ...cycleFields(r), metrics: r.metrics };
   }
 
   async recordModelVersion(v: ModelVersion): Promise<'recorded' | 'already-recorded'> {
