@@ -30,3 +30,10 @@ fi
 if [ -x scripts/provision-tensorflow.sh ]; then
   scripts/provision-tensorflow.sh $($quiet && echo --quiet)
 fi
+
+# The official Open Inference Protocol client for the serving test (a few MB). Not fatal: only that test
+# needs it, and it names this script when the venv is missing.
+if [ -x scripts/provision-triton-client.sh ]; then
+  scripts/provision-triton-client.sh $($quiet && echo --quiet) >/dev/null ||
+    echo "[setup] warning: tritonclient venv not provisioned; the serving client test will fail (rerun scripts/provision-triton-client.sh)" >&2
+fi

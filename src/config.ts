@@ -176,8 +176,8 @@ export const SETTINGS = {
   ),
   PROMOTION_MIN_GAIN: setting(
     z.coerce.number().min(0).max(1),
-    '0.001',
-    'Validation accuracy a challenger must gain over the champion to be promoted (0.001 = 0.1 point).',
+    '0',
+    'Validation accuracy a challenger must gain over the champion to be promoted (0.001 = 0.1 point). 0: not worse; see "Does it keep the model in shape?" in the README for why.',
   ),
   PROMOTION_TEST_TOLERANCE: setting(
     fraction,
@@ -199,7 +199,7 @@ export const SETTINGS = {
   ),
   // Demo (`npm run demo`): small enough to finish in minutes on two cores
   DEMO_EPOCHS: setting(positiveInt, '1', 'Epochs of the demo bootstrap (EPOCHS stays the real default).'),
-  DEMO_STREAM_COUNT: setting(positiveInt, '500', 'Samples the demo streams before its retrain.'),
+  DEMO_STREAM_COUNT: setting(positiveInt, '5000', 'Samples the demo streams before its retrain.'),
   DEMO_STREAM_INTERVAL: setting(interval, '10m', 'Stream schedule interval the demo leaves in place.'),
   DEMO_RETRAIN_INTERVAL: setting(interval, '1h', 'Retrain schedule interval the demo leaves in place.'),
   // Temporal
@@ -248,6 +248,54 @@ export const SETTINGS = {
     { secret: true },
   ),
   MLFLOW_REQUEST_TIMEOUT_S: setting(positiveInt, '30', 'Limit for one MLflow REST request, body included.'),
+  // Inference server (`npm run serve`)
+  SERVE_HOST: setting(
+    nonEmpty,
+    '127.0.0.1',
+    'Address the inference server listens on (loopback by default; 0.0.0.0 exposes it).',
+  ),
+  SERVE_PORT: setting(
+    port,
+    '8080',
+    'Port of the inference server (Open Inference Protocol REST and the web app).',
+  ),
+  SERVE_MAX_BATCH: setting(
+    positiveInt,
+    '64',
+    'Most images the dynamic batcher runs through the champion in one predict call.',
+  ),
+  SERVE_MAX_DELAY_MS: setting(
+    nonNegativeInt,
+    '2',
+    'Longest time a request waits for others to join its batch (0 = only those already queued).',
+  ),
+  SERVE_MAX_IMAGES: setting(positiveInt, '256', 'Most images one inference request may carry.'),
+  SERVE_BODY_LIMIT_BYTES: setting(
+    positiveInt,
+    '8388608',
+    'Largest request body the inference server reads; larger ones get 413.',
+  ),
+  SERVE_VERSION_CACHE: setting(
+    positiveInt,
+    '2',
+    'Archived (non-champion) versions kept loaded for /versions/<id>/infer, least recently used evicted.',
+  ),
+  SERVE_POLL_MS: setting(
+    positiveInt,
+    '500',
+    'How often the server re-reads the champion pointer, besides watching it (file watches can miss events).',
+  ),
+  KAFKA_PREDICTIONS_TOPIC: setting(
+    nonEmpty,
+    'mnist.predictions',
+    'Topic every served prediction is logged to (key = request id, JSON value).',
+  ),
+  PREDICTION_LOG_BUFFER: setting(
+    positiveInt,
+    '10000',
+    'Predictions held in memory while Kafka is slow or down; beyond it the oldest are dropped and counted.',
+  ),
+  PREDICTION_LOG_BATCH: setting(positiveInt, '500', 'Most predictions sent to Kafka in one produce request.'),
   // Data and models
   DATA_DIR: setting(dir, 'data', 'Split manifests and training batches.'),
   MODELS_DIR: setting(dir, 'models', 'Model store: current_model pointer and archive.'),
@@ -296,7 +344,7 @@ export const SETTINGS = {
   FINE_TUNE_LEARNING_RATE: setting(
     z.coerce.number().positive().max(1),
     '0.0003',
-    'Learning rate of fine-tuning (decayed per epoch by LEARNING_RATE_DECAY); chosen on the validation split, see bench/README.md.',
+    'Learning rate of fine-tuning (decayed per epoch by LEARNING_RATE_DECAY); chosen on the validation split, see bench/continual/README.md.',
   ),
   TRAINING_CONCURRENCY: setting(
     positiveInt,
@@ -444,6 +492,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       username: s.MLFLOW_TRACKING_USERNAME,
       password: s.MLFLOW_TRACKING_PASSWORD,
       requestTimeoutMs: s.MLFLOW_REQUEST_TIMEOUT_S * 1000,
+    },
+    serve: {
+      host: s.SERVE_HOST,
+      port: s.SERVE_PORT,
+      maxBatch: s.SERVE_MAX_BATCH,
+      maxDelayMs: s.SERVE_MAX_DELAY_MS,
+      maxImages: s.SERVE_MAX_IMAGES,
+      bodyLimitBytes: s.SERVE_BODY_LIMIT_BYTES,
+      versionCache: s.SERVE_VERSION_CACHE,
+      pollMs: s.SERVE_POLL_MS,
+      predictionsTopic: s.KAFKA_PREDICTIONS_TOPIC,
+      predictionLogBuffer: s.PREDICTION_LOG_BUFFER,
+      predictionLogBatch: s.PREDICTION_LOG_BATCH,
     },
     paths: {
       dataDir: s.DATA_DIR,

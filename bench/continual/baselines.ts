@@ -56,10 +56,18 @@ export async function runNaive(
   const perCycle: Scores[] = [];
   const trainImages: number[] = [];
   let images = 0;
+  // Each fine-tune continues the schedule of the model it starts from, as in the pipeline.
+  let previous: Readonly<Record<string, number | string>> = { ...hyperparametersFromConfig(cfg.training) };
   try {
     for (let k = 0; k < cycles; k++) {
       const fresh = sliceSet(splits.stream, k * batch, (k + 1) * batch);
-      const hyper = fineTuneHyperparameters(cfg.training, cfg.training.fineTuneEpochs, `naive-${k}`);
+      const hyper = fineTuneHyperparameters(
+        cfg.training,
+        cfg.training.fineTuneEpochs,
+        `naive-${k}`,
+        previous,
+      );
+      previous = { ...hyper };
       // replayShare 0: the earlier set is never drawn from.
       await fineTune(tf, model, fresh, splits.train, { hyper, replayShare: 0 });
       images += fresh.count * hyper.epochs;

@@ -48,10 +48,17 @@ async function main() {
     m.dispose();
   }
   const boot = await loadModel(tf, cacheDir);
-  const bootVal = (await evaluate(tf, boot, splits.validation)).accuracy;
+  const bootEval = await evaluate(tf, boot, splits.validation);
+  const bootVal = bootEval.accuracy;
   boot.dispose();
   console.log(
-    JSON.stringify({ bootstrap: { validationAccuracy: bootVal, seconds: (Date.now() - t0) / 1000 } }),
+    JSON.stringify({
+      bootstrap: {
+        validationAccuracy: bootVal,
+        validationLoss: bootEval.loss,
+        seconds: (Date.now() - t0) / 1000,
+      },
+    }),
   );
 
   const batch = Number(args.batch);
@@ -66,12 +73,15 @@ async function main() {
     const pool: MnistSet[] = [splits.train];
     let images = 0;
     const curve: number[] = [];
+    // Validation loss: far less noisy than accuracy at 99 %, so it separates candidates accuracy cannot.
+    const losses: number[] = [];
     let championDir = cacheDir;
     let championVal = bootVal;
     let startDir = cacheDir;
     let promoted = 0;
     for (let k = 0; k < cycles; k++) {
       const model = await loadModel(tf, startDir);
+      const start = policy === 'avg' ? model.getWeights().map((w) => w.clone()) : [];
       const fresh = slice(splits.stream, k * batch, (k + 1) * batch);
       const r = await fineTune(tf, model, fresh, concatSets(pool), {
         hyper: { ...hyper, learningRate: lr, epochs, seed: deriveSeed(hyper.seed, 1000 + k) },
@@ -79,7 +89,15 @@ async function main() {
       });
       images += (r.mix.newCount + r.mix.replayCount) * epochs;
       pool.push(fresh);
-      const va = (await evaluate(tf, model, splits.validation)).accuracy;
+      if (policy === 'avg') {
+        // Challenger = mean of the weights it started from and the fine-tuned ones.
+        const tuned = model.getWeights();
+        model.setWeights(tuned.map((w, i) => tf.tidy(() => w.add(start[i]!).div(2))));
+        start.forEach((w) => w.dispose());
+      }
+      const ev = await evaluate(tf, model, splits.validation);
+      const va = ev.accuracy;
+      losses.push(ev.loss);
       const dir = path.join(work, `${c.replace(/:/g, '_')}-${k}`);
       await saveModel(tf, model, dir, { overwrite: true });
       model.dispose();
@@ -108,6 +126,8 @@ async function main() {
         final: curve.at(-1),
         mean: curve.reduce((a, b) => a + b) / curve.length,
         promoted,
+        meanLoss: losses.reduce((a, b) => a + b) / losses.length,
+        finalLoss: losses.at(-1),
         trainImages: images,
         seconds: (Date.now() - t0) / 1000,
       }),

@@ -38,6 +38,8 @@ export interface ChampionSummary {
    * the current split manifest: then they are what evaluating it again would give.
    */
   readonly scores?: SplitScores;
+  /** How it was trained; absent in histories recorded before fine-tuning continued its schedule. */
+  readonly hyperparameters?: Readonly<Record<string, number | string>>;
 }
 
 /** A model a training activity saved outside the store, waiting to be evaluated / stored. */
@@ -63,6 +65,8 @@ export interface FineTuneInput {
   readonly batchFiles: readonly string[];
   /** Earlier batches' snapshots, replayed beside the train split (TakeBatchResult.replayFiles). */
   readonly replayBatchFiles?: readonly string[];
+  /** The champion's training settings: fine-tuning continues its learning-rate schedule. */
+  readonly championHyperparameters?: Readonly<Record<string, number | string>>;
   readonly epochs: number;
 }
 

@@ -129,6 +129,7 @@ export function createIoActivities(deps: IoDeps): IoActivities {
         path: c.path,
         metrics: c.metadata.metrics,
         batchIds: lineage.batchIds,
+        hyperparameters: c.metadata.hyperparameters,
         ...(current ? { scores } : {}),
       };
     },

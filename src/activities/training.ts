@@ -194,7 +194,14 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
       );
     },
 
-    async fineTuneChallenger({ key, championDir, batchFiles, replayBatchFiles = [], epochs }) {
+    async fineTuneChallenger({
+      key,
+      championDir,
+      batchFiles,
+      replayBatchFiles = [],
+      championHyperparameters,
+      epochs,
+    }) {
       if (batchFiles.length === 0)
         throw new InvalidInputError('no batch files given: pass the files takeBatch returned');
       const [splits, fresh, earlier] = await Promise.all([
@@ -202,7 +209,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
         readBatches(batchFiles),
         readBatches(replayBatchFiles),
       ]);
-      const hyper = fineTuneHyperparameters(cfg.training, epochs, key);
+      const hyper = fineTuneHyperparameters(cfg.training, epochs, key, championHyperparameters);
       return runTraining(
         key,
         'challenger',

@@ -192,6 +192,7 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
     championDir: champion.path,
     batchFiles: batch.files,
     ...(batch.replayFiles ? { replayBatchFiles: batch.replayFiles } : {}),
+    ...(champion.hyperparameters ? { championHyperparameters: champion.hyperparameters } : {}),
     epochs: settings.fineTuneEpochs,
   });
 

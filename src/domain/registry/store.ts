@@ -223,6 +223,12 @@ export class ModelStore {
     return champion ? { model: await loadModel(tf, champion.path), champion } : null;
   }
 
+  /** One stored version's metadata, or null when the archive does not hold it (or the id is malformed). */
+  async version(versionId: string): Promise<StoredMetadata | null> {
+    if (!VERSION_ID.test(versionId)) return null;
+    return this.readMetadata(versionId);
+  }
+
   /** Every stored version, oldest first. */
   async listVersions(): Promise<StoredMetadata[]> {
     let names: string[];
@@ -368,12 +374,11 @@ export class ModelStore {
   }
 
   private async contentHash(dir: string): Promise<string> {
-    const hash = createHash('sha256');
-    for (const name of (await this.fs.readdir(dir)).filter((n) => n !== METADATA).sort()) {
-      hash.update(`${name}\0`);
-      hash.update(await this.fs.readFile(path.join(dir, name)));
+    const files = [];
+    for (const name of (await this.fs.readdir(dir)).filter((n) => n !== METADATA)) {
+      files.push({ name, bytes: await this.fs.readFile(path.join(dir, name)) });
     }
-    return hash.digest('hex');
+    return modelContentHash(files);
   }
 
   private async syncDir(dir: string, withFiles = false): Promise<void> {
@@ -414,6 +419,19 @@ export class ModelStore {
       throw err;
     }
   }
+}
+
+/**
+ * sha256 over a version's model files (metadata.json excluded), names and bytes in name order: what
+ * metadata.json records as contentSha256. Exported for readers that load the files themselves.
+ */
+export function modelContentHash(files: readonly { name: string; bytes: Uint8Array }[]): string {
+  const hash = createHash('sha256');
+  for (const f of [...files].filter((f) => f.name !== METADATA).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    hash.update(`${f.name}\0`);
+    hash.update(f.bytes);
+  }
+  return hash.digest('hex');
 }
 
 function assertVersionId(versionId: string): void {

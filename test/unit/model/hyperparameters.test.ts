@@ -2,6 +2,7 @@ import { loadConfig } from '../../../src/config';
 import {
   fineTuneHyperparameters,
   hyperparametersFromConfig,
+  nextScheduledRate,
 } from '../../../src/domain/model/hyperparameters';
 import { replayCountFor } from '../../../src/domain/model/fine-tune';
 
@@ -27,6 +28,26 @@ describe('fineTuneHyperparameters', () => {
     expect(fineTuneHyperparameters(cfg.training, 1, 'cycle-b').seed).not.toBe(a);
     const other = loadConfig({ ...process.env, SEED: '8' });
     expect(fineTuneHyperparameters(other.training, 1, 'cycle-a').seed).not.toBe(a);
+  });
+});
+
+describe('the fine-tuning learning rate', () => {
+  it('continues the champion schedule where it ended: learningRate·decay^epochs', () => {
+    expect(nextScheduledRate({ learningRate: 0.001, learningRateDecay: 0.5, epochs: 2 })).toBeCloseTo(
+      0.00025,
+      12,
+    );
+    expect(nextScheduledRate({ learningRate: 0.001, epochs: 3 })).toBeCloseTo(0.001, 12);
+    expect(nextScheduledRate({ learningRate: '0.001', epochs: 3 })).toBeUndefined();
+    expect(nextScheduledRate(undefined)).toBeUndefined();
+  });
+
+  it('is the champion rate after a short bootstrap, and FINE_TUNE_LEARNING_RATE after a long one', () => {
+    const short = { learningRate: 0.001, learningRateDecay: 0.85, epochs: 1 };
+    const long = { learningRate: 0.001, learningRateDecay: 0.85, epochs: 15 };
+    expect(fineTuneHyperparameters(cfg.training, 2, 'c', short).learningRate).toBeCloseTo(0.00085, 12);
+    expect(fineTuneHyperparameters(cfg.training, 2, 'c', long).learningRate).toBe(0.0002);
+    expect(fineTuneHyperparameters(cfg.training, 2, 'c').learningRate).toBe(0.0002);
   });
 });
 

@@ -1,4 +1,4 @@
-import { decidePromotion } from '../../../src/workflows/promotion-rule';
+import { accuracyStandardError, decidePromotion } from '../../../src/workflows/promotion-rule';
 import { scores } from '../../support/fake-activities';
 
 const policy = { minGain: 0.002, testTolerance: 0.005 };
@@ -19,7 +19,9 @@ describe('decidePromotion', () => {
   it('rejects a gain below minGain, however good the test accuracy', () => {
     const v = decidePromotion(champion, scores(0.951, 0.99), policy);
     expect(v.promote).toBe(false);
-    expect(v.reason).toBe('validation accuracy gain 0.10 pt is below the required 0.20 pt');
+    expect(v.reason).toMatch(
+      /^validation accuracy gain 0.10 pt is below the required 0.20 pt \(validation standard error/,
+    );
   });
 
   it('rejects a test drop beyond the tolerance, however large the validation gain', () => {
@@ -30,5 +32,27 @@ describe('decidePromotion', () => {
 
   it('rejects NaN scores rather than promoting on them', () => {
     expect(decidePromotion(champion, scores(NaN, 0.95), policy).promote).toBe(false);
+  });
+});
+
+describe('accuracyStandardError', () => {
+  it('is sqrt(p(1-p)/n): 0.15 pt at 98.9 % on 5 000 validation images', () => {
+    expect(accuracyStandardError(0.989, 5000)).toBeCloseTo(0.001475, 5);
+    expect(accuracyStandardError(0.5, 100)).toBeCloseTo(0.05, 10);
+    expect(accuracyStandardError(0.9, 0)).toBeNaN();
+  });
+
+  it('is named in the reason, so a rejection below the noise says so', () => {
+    const champ = {
+      validation: { accuracy: 0.989, loss: 0, count: 5000 },
+      test: { accuracy: 0.99, loss: 0, count: 10000 },
+    };
+    const v = decidePromotion(
+      champ,
+      { ...champ, validation: { ...champ.validation, accuracy: 0.9894 } },
+      policy,
+    );
+    expect(v.promote).toBe(false);
+    expect(v.reason).toMatch(/validation standard error 0\.15 pt on 5000 images/);
   });
 });
