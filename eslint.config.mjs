@@ -25,8 +25,28 @@ export default tseslint.config(
   },
   {
     // Domain code stays free of Temporal; workflows stay free of I/O.
-    files: ['src/domain/**/*.ts', 'src/adapters/**/*.ts'],
+    files: ['src/adapters/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['@temporalio/*'] }] },
+  },
+  {
+    // The domain defines its ports and imports no adapter (nor the clients adapters wrap): the workers'
+    // dependency module wires adapters in. See docs/architecture.md.
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@temporalio/*'], message: 'Domain code does not import Temporal.' },
+            {
+              group: ['**/adapters', '**/adapters/**', 'kafkajs', 'pg'],
+              message:
+                'The domain imports no adapter: define a port in the domain and wire the adapter in src/workers/dependencies.ts.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['**/*.js', '**/*.cjs'],

@@ -1,7 +1,7 @@
 /**
  * The one place that reads the environment. Every setting is declared once here, with its default and
  * its documentation; the README's configuration table is generated from the same declarations
- * (`npm run config:table`) and a test keeps the two in step.
+ * (`npm run readme:config`) and a test keeps the two in step.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -52,28 +52,30 @@ interface Setting<S extends z.ZodTypeAny, D extends string | undefined = string 
   doc: string;
   /** Never echoed back, not even in a configuration error. */
   secret?: boolean;
+  /** The default for the environment at hand, where `default` only documents it (e.g. a home folder). */
+  defaultFrom?: (env: NodeJS.ProcessEnv) => string;
 }
 function setting<S extends z.ZodTypeAny, D extends string | undefined>(
   schema: S,
   def: D,
   doc: string,
-  opts: { secret?: boolean } = {},
+  opts: Pick<Setting<S, D>, 'secret' | 'defaultFrom'> = {},
 ): Setting<S, D> {
   return { schema, default: def, doc, ...opts };
 }
 
-const defaultCache = path.join(
-  process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'),
-  'temporal-mlops',
-);
+/** The XDG cache folder of the environment loadConfig was given (not of the process, which may differ). */
+const cacheDirOf = (env: NodeJS.ProcessEnv) =>
+  path.join(env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache'), 'temporal-mlops');
 
 /** Every environment variable the project reads. Order is the README table's order. */
 export const SETTINGS = {
   // Native stack
   STACK_CACHE_DIR: setting(
     dir,
-    defaultCache,
+    '~/.cache/temporal-mlops',
     'Downloads and builds shared by every clone (Temporal CLI, Kafka jars, MLflow venv, TensorFlow).',
+    { defaultFrom: cacheDirOf },
   ),
   STACK_STATE_DIR: setting(
     dir,
@@ -365,7 +367,7 @@ export const SETTINGS = {
   FINE_TUNE_LEARNING_RATE: setting(
     z.coerce.number().positive().max(1),
     '0.0003',
-    'Learning rate of fine-tuning (decayed per epoch by LEARNING_RATE_DECAY); chosen on the validation split, see bench/README.md.',
+    'Learning rate of fine-tuning (decayed per epoch by LEARNING_RATE_DECAY); chosen on the validation split, see bench/continual/README.md.',
   ),
   TRAINING_CONCURRENCY: setting(
     positiveInt,
@@ -396,7 +398,7 @@ function parseSettings(env: NodeJS.ProcessEnv): Parsed {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [name, s] of Object.entries(SETTINGS) as [SettingName, Setting<z.ZodTypeAny>][]) {
-    const raw = env[name] !== undefined && env[name] !== '' ? env[name] : s.default;
+    const raw = env[name] !== undefined && env[name] !== '' ? env[name] : (s.defaultFrom?.(env) ?? s.default);
     if (raw === undefined) {
       out[name] = undefined;
       continue;
@@ -566,7 +568,7 @@ export type Config = ReturnType<typeof loadConfig>;
 export function configTable(): string {
   const rows = Object.entries(SETTINGS).map(
     ([name, s]) =>
-      `| \`${name}\` | ${s.default === undefined ? '_(unset)_' : `\`${s.default.replace(defaultCache, '~/.cache/temporal-mlops')}\``} | ${s.doc} |`,
+      `| \`${name}\` | ${s.default === undefined ? '_(unset)_' : `\`${s.default}\``} | ${s.doc} |`,
   );
   return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }

@@ -2,7 +2,7 @@
  * `npm run bench:serve`: our inference server against a KServe Python ModelServer serving the same
  * architecture with the same weights, side by side: first both classify the t10k set (same digits?), then
  * closed-loop load with autocannon at concurrency 1 and 16, batch 1 and 32, then promotions under load on
- * ours. The last line is JSON (see bench/README.md). Keep --duration short on a shared machine.
+ * ours. The last line is JSON (see bench/serve/README.md). Keep --duration short on a shared machine.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +13,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig, REPO_ROOT } from '../../src/config';
 import { ModelStore } from '../../src/domain/registry/store';
-import { readMnist } from '../../test/unit/model/mnist-fixture';
+import { readMnist } from '../../test/support/mnist-fixture';
 import { benchStore, startKserve, startOurs, type RunningServer } from './servers';
 
 // autocannon ships no types; this is the part of its API used here.

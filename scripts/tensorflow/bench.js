@@ -1,4 +1,4 @@
-// Training throughput of the project's MNIST CNN (same layers as src/domain/model/architecture.ts) on
+// Training throughput of the project's MNIST CNN (buildCnn of src/domain/model/architecture.ts) on
 // random images, to compare TensorFlow thread settings: run it with TF_NUM_INTRAOP_THREADS /
 // TF_NUM_INTEROP_THREADS set differently. Usage: node scripts/tensorflow/bench.js [images] [batchSize]
 'use strict';
@@ -9,16 +9,10 @@ const tf = require('@tensorflow/tfjs-node');
 const images = Number(process.argv[2] || 2048);
 const batchSize = Number(process.argv[3] || 128);
 
-const model = tf.sequential();
-model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }));
-model.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
-model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-model.add(tf.layers.dropout({ rate: 0.25 }));
-model.add(tf.layers.flatten());
-model.add(tf.layers.dense({ units: 128, activation: 'relu' }));
-model.add(tf.layers.dropout({ rate: 0.5 }));
-model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+// The project's own CNN, from the architecture module (tsx loads the TypeScript source).
+require('tsx/cjs');
+const { createCnn } = require('../../src/domain/model/architecture');
+const model = createCnn(tf, { optimizer: 'adam', learningRate: 0.001, batchSize, epochs: 1, seed: 42 });
 
 const x = tf.randomUniform([images, 28, 28, 1]);
 const y = tf.oneHot(tf.randomUniform([images], 0, 10, 'int32'), 10);

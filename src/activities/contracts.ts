@@ -33,6 +33,11 @@ export interface ChampionSummary {
   readonly path: string;
   readonly metrics: Readonly<Record<string, number>>;
   readonly batchIds: readonly string[];
+  /**
+   * Its validation and test scores as recorded when it was stored, present only when they were taken on
+   * the current split manifest: then they are what evaluating it again would give.
+   */
+  readonly scores?: SplitScores;
   /** How it was trained; absent in histories recorded before fine-tuning continued its schedule. */
   readonly hyperparameters?: Readonly<Record<string, number | string>>;
 }
@@ -92,6 +97,8 @@ export interface StoreVersionInput {
   readonly batchIds: readonly string[];
   readonly manifestId: string | null;
   readonly retrainCycleId: string | null;
+  /** The scores behind `metrics`, kept in the version's metadata so a later cycle need not evaluate it again. */
+  readonly scores?: SplitScores;
 }
 
 export interface PublishInput {

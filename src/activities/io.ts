@@ -5,20 +5,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { Kafka } from 'kafkajs';
-import { REPO_ROOT, type Config } from '../config';
-import { consumerLag } from '../adapters/kafka/offsets';
-import { commitBatch } from '../adapters/kafka/offsets';
-import { openProducer } from '../adapters/kafka/producer';
-import { ensureTopics } from '../adapters/kafka/topics';
-import { prepareSplits, readManifest, splitManifestPath, streamSamples } from '../domain/data';
-import type { Ledger } from '../domain/ledger/ledger';
+import type { Config } from '../config';
+import { prepareSplits, readManifest, splitManifestPath, streamSamples, type Download } from '../domain/data';
+import type { BatchLedger } from '../domain/ledger/port';
 import type { BatchEntry } from '../domain/ledger/types';
-import { gitCommit } from '../domain/registry/git-commit';
 import type { ModelStore } from '../domain/registry/store';
-import { markSnapshotUsed } from '../domain/stream/batch-snapshot';
 import { publishSamples } from '../domain/stream/publish';
-import { takeBatches } from '../domain/stream/take-batch';
+import type { SampleLog } from '../domain/stream/ports';
+import { commitUsedOffsets, markBatchesUsed, takeBatches } from '../domain/stream/take-batch';
 import {
   logBootstrapRun,
   logRetrainRun,
@@ -33,16 +27,26 @@ import type { EvaluationReport } from './training';
 
 export interface IoDeps {
   readonly cfg: Config;
-  readonly ledger: Ledger;
-  readonly kafka: Kafka;
+  readonly ledger: BatchLedger;
+  /** The samples topic and its consumer group (Kafka). */
+  readonly log: SampleLog;
   readonly mlflow: TrackingClient;
   readonly store: ModelStore;
+  /** The commit of the code that runs, for lineage ("unknown" outside a checkout). */
+  readonly gitCommit: () => Promise<string>;
+  /** Fetches MNIST files found nowhere locally. */
+  readonly download?: Download;
   /** Overrides the device's training queue (tests with private queues). */
   readonly trainingTaskQueue?: string;
 }
 
 /** The `source` header of samples published from the stream split. */
 const STREAM_SOURCE = 'stream-split';
+
+const mutable = ({ perClassAccuracy, ...s }: Score) => ({
+  ...s,
+  ...(perClassAccuracy ? { perClassAccuracy: [...perClassAccuracy] } : {}),
+});
 
 const scoreLog = (s: Score): ScoreLogInput => ({
   accuracy: s.accuracy,
@@ -73,12 +77,7 @@ const misclassifiedOf = (r: EvaluationReport) =>
   r.misclassified.map((d) => ({ ...d, image: new Uint8Array(Buffer.from(d.image, 'base64')) }));
 
 export function createIoActivities(deps: IoDeps): IoActivities {
-  const { cfg, ledger, kafka, mlflow, store } = deps;
-  const topics = {
-    topic: cfg.kafka.topic,
-    deadLetterTopic: cfg.kafka.deadLetterTopic,
-    partitions: cfg.kafka.topicPartitions,
-  };
+  const { cfg, ledger, log, mlflow, store } = deps;
   const target = { experiment: cfg.mlflow.experiment, registeredModel: cfg.mlflow.registeredModel };
   const manifest = async () => {
     const m = await readManifest(splitManifestPath(cfg.paths.dataDir));
@@ -103,7 +102,7 @@ export function createIoActivities(deps: IoDeps): IoActivities {
     },
 
     async prepareData() {
-      const p = await prepareSplits(cfg);
+      const p = await prepareSplits(cfg, { download: deps.download });
       return {
         manifestId: p.manifest.id,
         counts: {
@@ -122,12 +121,16 @@ export function createIoActivities(deps: IoDeps): IoActivities {
       // Checked here, on the IO queue, so a corrupt champion fails the cycle at once (ModelStoreError is
       // non-retryable) instead of as a tfjs load error retried on the training queue.
       await store.assertIntact(c.versionId);
+      const { scores, lineage } = c.metadata;
+      // Scores taken on other validation and test sets would not compare with the challenger's.
+      const current = scores && lineage.splitManifestHash === (await manifest()).id;
       return {
         versionId: c.versionId,
         path: c.path,
         metrics: c.metadata.metrics,
-        batchIds: c.metadata.lineage.batchIds,
+        batchIds: lineage.batchIds,
         hyperparameters: c.metadata.hyperparameters,
+        ...(current ? { scores } : {}),
       };
     },
 
@@ -142,6 +145,9 @@ export function createIoActivities(deps: IoDeps): IoActivities {
           versionId: input.versionId,
           createdAt: new Date().toISOString(),
           metrics: { ...input.metrics },
+          ...(input.scores
+            ? { scores: { validation: mutable(input.scores.validation), test: mutable(input.scores.test) } }
+            : {}),
           hyperparameters: { ...input.hyperparameters },
           seed: cfg.training.seed,
           lineage: {
@@ -149,7 +155,7 @@ export function createIoActivities(deps: IoDeps): IoActivities {
             batchIds: [...input.batchIds],
             parentVersionId: input.parentVersionId,
           },
-          gitCommit: await gitCommit(REPO_ROOT),
+          gitCommit: await deps.gitCommit(),
         },
       );
       await ledger.recordModelVersion({
@@ -170,13 +176,13 @@ export function createIoActivities(deps: IoDeps): IoActivities {
       if (!(Number.isInteger(count) && count > 0)) {
         throw new InvalidInputError(`count must be a positive integer, got ${count}`);
       }
-      const prepared = await prepareSplits(cfg);
-      await ensureTopics(kafka, topics);
+      const prepared = await prepareSplits(cfg, { download: deps.download });
+      await log.ensureTopics();
       const all = streamSamples(prepared);
       const published = await ledger.publishedAmong(all.map((s) => s.id));
       // Split order, skipping what is out already; a replay sends from the start of the split again.
       const chosen = (replay ? all : all.filter((s) => !published.has(s.id))).slice(0, count);
-      const producer = await openProducer(kafka);
+      const producer = await log.openPublisher();
       try {
         const ctx = Context.current();
         const r = await publishSamples({ ledger, producer }, chosen, {
@@ -194,19 +200,19 @@ export function createIoActivities(deps: IoDeps): IoActivities {
     },
 
     async consumerLag() {
-      await ensureTopics(kafka, topics);
-      return { lag: (await consumerLag(kafka, cfg.kafka.consumerGroup, cfg.kafka.topic)).total };
+      await log.ensureTopics();
+      return { lag: (await log.lag()).total };
     },
 
     async takeBatch({ minRecords, maxRecords, maxWaitMs }) {
-      await ensureTopics(kafka, topics);
+      await log.ensureTopics();
       const pending = await ledger.pendingBatches(cfg.kafka.topic);
       if (!pending.length) {
         // Counted before reading, so a too-small batch is never snapshotted nor recorded.
-        const lag = await consumerLag(kafka, cfg.kafka.consumerGroup, cfg.kafka.topic);
+        const lag = await log.lag();
         if (lag.total < minRecords) return { status: 'too-few', available: lag.total };
       }
-      const taken = await takeBatches(kafka, ledger, {
+      const taken = await takeBatches(log, ledger, {
         topic: cfg.kafka.topic,
         deadLetterTopic: cfg.kafka.deadLetterTopic,
         groupId: cfg.kafka.consumerGroup,
@@ -238,7 +244,7 @@ export function createIoActivities(deps: IoDeps): IoActivities {
       const run = await logBootstrapRun(mlflow, target, {
         key: input.key,
         workflowId: Context.current().info.workflowExecution?.workflowId ?? input.key,
-        gitCommit: await gitCommit(REPO_ROOT),
+        gitCommit: await deps.gitCommit(),
         version: { id: input.versionId, dir: store.versionPath(input.versionId) },
         hyperparameters: input.hyperparameters,
         params: input.params,
@@ -281,7 +287,7 @@ export function createIoActivities(deps: IoDeps): IoActivities {
         key: input.key,
         workflowId: Context.current().info.workflowExecution?.workflowId ?? input.key,
         cycleId: input.key,
-        gitCommit: await gitCommit(REPO_ROOT),
+        gitCommit: await deps.gitCommit(),
         decision: input.decision,
         reason: input.reason,
         championBefore: input.championBefore,
@@ -336,14 +342,11 @@ export function createIoActivities(deps: IoDeps): IoActivities {
     },
 
     async markBatchesUsed({ batchIds, cycleId }) {
-      // Ledger first: once it says "used", no later cycle takes these records again, whatever fails next.
-      await ledger.markBatchesUsed(batchIds, cycleId);
-      for (const id of batchIds) await ledger.setBatchFile(id, await markSnapshotUsed(cfg.paths.dataDir, id));
+      await markBatchesUsed(ledger, cfg.paths.dataDir, batchIds, cycleId);
     },
 
     async commitOffsets() {
-      const next = await ledger.nextOffsets(cfg.kafka.topic);
-      const committed = await commitBatch(kafka, cfg.kafka.consumerGroup, cfg.kafka.topic, next);
+      const committed = await commitUsedOffsets(log, ledger);
       return { committed: Object.fromEntries(Object.entries(committed).map(([p, o]) => [String(p), o])) };
     },
 

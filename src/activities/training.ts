@@ -8,7 +8,8 @@ import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { Config } from '../config';
-import { concatSets, prepareSplits, type PreparedData } from '../domain/data';
+import { writeFileDurable } from '../durable-file';
+import { concatSets, prepareSplits, type Download, type PreparedData } from '../domain/data';
 import type { MnistSet } from '../domain/data/types';
 import { compileCnn, createCnn } from '../domain/model/architecture';
 import { evaluate, predict, type Evaluation } from '../domain/model/evaluate';
@@ -36,6 +37,8 @@ export interface TrainingDeps {
   readonly progressSink?: ProgressSink;
   /** Splits, loaded once per worker process; tests pass small ones. */
   readonly data?: () => Promise<Pick<PreparedData, 'train' | 'validation' | 'test'>>;
+  /** Fetches MNIST files found nowhere locally (the download port). */
+  readonly download?: Download;
 }
 
 /** What evaluateOnSplits writes for the MLflow run's plots (images as base64). */
@@ -104,7 +107,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
   const { cfg, tf } = deps;
   let dataPromise: Promise<Pick<PreparedData, 'train' | 'validation' | 'test'>> | undefined;
   const data = () => {
-    dataPromise ??= (deps.data ?? (() => prepareSplits(cfg)))();
+    dataPromise ??= (deps.data ?? (() => prepareSplits(cfg, { download: deps.download })))();
     // A failed load must not stick: the next activity tries again.
     dataPromise.catch(() => (dataPromise = undefined));
     return dataPromise;
@@ -244,9 +247,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
             })),
           };
           reportFile = runPaths(cfg.paths.dataDir, report.key).report(report.name);
-          await fs.mkdir(path.dirname(reportFile), { recursive: true });
-          await fs.writeFile(`${reportFile}.tmp`, JSON.stringify(body));
-          await fs.rename(`${reportFile}.tmp`, reportFile);
+          await writeFileDurable(reportFile, JSON.stringify(body));
         }
         return {
           validation: toScore(validation),

@@ -14,7 +14,7 @@ import {
   type StreamNewDataInput,
   type StreamNewDataResult,
 } from '../shared';
-import { startBootstrap, startRetrain } from '../workflows/client';
+import { startUnique } from './start';
 import type { streamNewDataWorkflow } from '../workflows';
 import { badInput, busy, notReady } from './errors';
 import { resultWithProgress, type ProgressListener } from './progress';
@@ -98,20 +98,27 @@ async function follow<T>(
   }
 }
 
-export async function bootstrap(
+/** Starts a fixed-id workflow and follows it; a running one is a busy error saying what to do. */
+async function runUnique<T>(
   client: Client,
-  input: BootstrapInput = {},
-  opts: RunOptions = {},
-): Promise<Finished<BootstrapResult>> {
+  kind: 'retrain' | 'bootstrap',
+  input: RetrainInput | BootstrapInput,
+  opts: RunOptions,
+  whatToDo: string,
+): Promise<Finished<T>> {
   await assertWorkerPolling(client, opts.taskQueue);
-  const start = await startBootstrap(client, input, { taskQueue: opts.taskQueue });
+  const start = await startUnique(client, kind, input, { taskQueue: opts.taskQueue });
   if (start.status === 'skipped') {
-    throw busy(
-      `a bootstrap is already running (workflow id ${WORKFLOW_IDS.bootstrap}); wait for it to finish`,
-    );
+    throw busy(`a ${kind} is already running (workflow id ${WORKFLOW_IDS[kind]}); ${whatToDo}`);
   }
   return follow(client, start.workflowId, start.runId, opts);
 }
+
+export const bootstrap = (
+  client: Client,
+  input: BootstrapInput = {},
+  opts: RunOptions = {},
+): Promise<Finished<BootstrapResult>> => runUnique(client, 'bootstrap', input, opts, 'wait for it to finish');
 
 export function parseStreamCount(count: number): number {
   if (!Number.isInteger(count) || count <= 0 || count > MAX_STREAM_COUNT) {
@@ -142,17 +149,9 @@ export async function stream(
   return follow(client, workflowId, handle.firstExecutionRunId, options);
 }
 
-export async function retrain(
+export const retrain = (
   client: Client,
   input: RetrainInput = {},
   opts: RunOptions = {},
-): Promise<Finished<RetrainResult>> {
-  await assertWorkerPolling(client, opts.taskQueue);
-  const start = await startRetrain(client, input, { taskQueue: opts.taskQueue });
-  if (start.status === 'skipped') {
-    throw busy(
-      `a retrain is already running (workflow id ${WORKFLOW_IDS.retrain}); wait for it or watch it in the Temporal Web UI`,
-    );
-  }
-  return follow(client, start.workflowId, start.runId, opts);
-}
+): Promise<Finished<RetrainResult>> =>
+  runUnique(client, 'retrain', input, opts, 'wait for it or watch it in the Temporal Web UI');

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { createKafka } from '../adapters/kafka/client';
 import { consumerLag } from '../adapters/kafka/offsets';
+import { Ledger } from '../adapters/pg/ledger';
 import { createPool } from '../adapters/pg/pool';
 import { ModelStore } from '../domain/registry/store';
 import { describeSchedule, scheduleId, scheduleState, SCHEDULE_NAMES, type ScheduleState } from './schedules';
@@ -64,38 +65,13 @@ async function champion(cfg: Config): Promise<ChampionStatus | null> {
   };
 }
 
-/**
- * Read straight from retrain_cycles: the Ledger has no listing yet, and a read-only query here needs no
- * migration lock. A missing table (ledger never opened) reads as no cycles.
- */
+/** From the ledger's listing, on a pool of its own: read-only, so no migration (lock) on the way. */
 async function recentCycles(cfg: Config, limit: number): Promise<CycleSummary[]> {
-  const pool = createPool(cfg.postgres, 1);
+  const ledger = new Ledger(createPool(cfg.postgres, 1));
   try {
-    const { rows } = await pool.query<{
-      id: string;
-      decision: string;
-      reason: string;
-      champion_before: string | null;
-      champion_after: string | null;
-      recorded_at: Date;
-    }>(
-      `SELECT id, decision, reason, champion_before, champion_after, recorded_at
-         FROM retrain_cycles ORDER BY recorded_at DESC LIMIT $1`,
-      [limit],
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      decision: r.decision,
-      reason: r.reason,
-      championBefore: r.champion_before,
-      championAfter: r.champion_after,
-      recordedAt: r.recorded_at,
-    }));
-  } catch (e) {
-    if ((e as { code?: string }).code === '42P01') return []; // undefined_table
-    throw e;
+    return await ledger.recentCycles(limit);
   } finally {
-    await pool.end();
+    await ledger.close();
   }
 }
 

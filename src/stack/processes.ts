@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readFileIfExists, writeFileAtomic } from './atomic-file';
+import { readFileIfExists, writeFileDurableSync } from '../durable-file';
 
 export interface DetachedSpec {
   command: string;
@@ -68,7 +68,7 @@ export function readPidPorts(file: string): string | undefined {
 }
 
 export function writePid(file: string, pid: number, ports = ''): void {
-  writeFileAtomic(file, `${pid}\n${ports}\n`);
+  writeFileDurableSync(file, `${pid}\n${ports}\n`);
 }
 
 export function removeFile(file: string): void {

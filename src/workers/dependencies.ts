@@ -1,12 +1,15 @@
 /** Opens what the activities talk to, and closes it again in reverse order. */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { Config } from '../config';
+import { REPO_ROOT, type Config } from '../config';
+import { downloadVerified } from '../adapters/download';
+import { gitCommit } from '../adapters/git';
 import { createKafka } from '../adapters/kafka/client';
+import { kafkaSampleLog } from '../adapters/kafka/sample-log';
 import { MlflowClient } from '../adapters/mlflow';
+import { Ledger } from '../adapters/pg/ledger';
 import { temporalConnectionOptions } from '../adapters/temporal-connection';
 import { loadTf } from '../adapters/tf-backend';
-import { Ledger } from '../domain/ledger/ledger';
 import { ModelStore } from '../domain/registry/store';
 import type { IoDeps } from '../activities/io';
 import type { TrainingDeps } from '../activities/training';
@@ -24,9 +27,16 @@ export async function openIoDeps(cfg: Config, trainingTaskQueue?: string): Promi
     deps: {
       cfg,
       ledger,
-      kafka: createKafka(cfg.kafka),
+      log: kafkaSampleLog(createKafka(cfg.kafka), {
+        topic: cfg.kafka.topic,
+        deadLetterTopic: cfg.kafka.deadLetterTopic,
+        groupId: cfg.kafka.consumerGroup,
+        partitions: cfg.kafka.topicPartitions,
+      }),
       mlflow: new MlflowClient(cfg.mlflow),
       store: new ModelStore(cfg.paths.modelsDir),
+      gitCommit: () => gitCommit(REPO_ROOT),
+      download: downloadVerified,
       ...(trainingTaskQueue ? { trainingTaskQueue } : {}),
     },
     close: () => ledger.close(),
@@ -42,6 +52,7 @@ export async function openTrainingDeps(cfg: Config): Promise<Opened<TrainingDeps
     deps: {
       cfg,
       tf,
+      download: downloadVerified,
       progressSink: async ({ workflowId, runId }, progress) => {
         await client.workflow.getHandle(workflowId, runId).signal(TRAINING_PROGRESS_SIGNAL, progress);
       },

@@ -48,6 +48,7 @@ export async function bootstrapWorkflow(input: BootstrapInput = {}): Promise<Boo
     versionId,
     stagedDir: staged.dir,
     metrics,
+    scores,
     hyperparameters: staged.hyperparameters,
     parentVersionId: null,
     batchIds: [],

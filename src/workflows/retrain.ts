@@ -15,6 +15,8 @@ function reasonMetrics(byReason: Readonly<Record<string, number>> = {}): Record<
 
 /** Patch id: cycles started after it log to MLflow last, after the ledger and the offset commit. */
 const MLFLOW_AFTER_COMMIT = 'mlflow-after-commit';
+/** Patch id: cycles started after it take the champion's scores from its metadata when it has them. */
+const CHAMPION_SCORES_RECORDED = 'champion-scores-recorded';
 
 function withOverrides(s: PipelineSettings, input: RetrainInput): PipelineSettings {
   const out: PipelineSettings = {
@@ -196,7 +198,11 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
 
   // (6) Champion and challenger on the same validation and test sets; promote by the rule.
   progress.stage('evaluating champion and challenger');
-  const championScores: SplitScores = await training.evaluateOnSplits({ modelDir: champion.path });
+  // A stored champion's scores on these sets cannot have changed: recorded ones are reused (3 s a cycle).
+  const championScores: SplitScores =
+    champion.scores && patched(CHAMPION_SCORES_RECORDED)
+      ? champion.scores
+      : await training.evaluateOnSplits({ modelDir: champion.path });
   const { reportFile, ...challengerScores } = await training.evaluateOnSplits({
     modelDir: staged.dir,
     report: { key: cycleId, name: 'challenger' },
@@ -219,6 +225,7 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
       versionId: newVersion,
       stagedDir: staged.dir,
       metrics: splitMetrics('', challengerScores),
+      scores: challengerScores,
       hyperparameters: staged.hyperparameters,
       parentVersionId: championBefore,
       batchIds: [...champion.batchIds, ...batch.batchIds],

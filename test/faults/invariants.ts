@@ -15,7 +15,7 @@ import type { Kafka } from 'kafkajs';
 import { consumerLag } from '../../src/adapters/kafka/offsets';
 import type { MlflowClient } from '../../src/adapters/mlflow';
 import type { Config } from '../../src/config';
-import { Ledger } from '../../src/domain/ledger/ledger';
+import { Ledger } from '../../src/adapters/pg/ledger';
 import { ModelStore, METADATA } from '../../src/domain/registry/store';
 import { readBatchSnapshot } from '../../src/domain/stream/batch-snapshot';
 

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, REPO_ROOT, type Config } from '../../src/config';
+import { pipelineEnv } from '../support/pipeline-env';
 
 export interface SuiteEnv {
   readonly tag: string;
@@ -34,20 +35,9 @@ export function suiteEnv(): SuiteEnv {
     TEMPORAL_UI_PORT: '8333',
     MLFLOW_TRACKING_URI: 'http://127.0.0.1:5100',
     MLFLOW_REQUEST_TIMEOUT_S: '10',
-    KAFKA_TOPIC: `faults-${tag}`,
-    KAFKA_DLQ_TOPIC: `faults-${tag}.dlq`,
-    KAFKA_CONSUMER_GROUP: `faults-${tag}`,
+    ...pipelineEnv(`faults-${tag}`, runDir),
     KAFKA_PUBLISH_CHUNK: '100',
     MAX_RECORD_BYTES: '4096',
-    MLFLOW_EXPERIMENT: `faults-${tag}`,
-    MLFLOW_REGISTERED_MODEL: `faults-${tag}`,
-    DATA_DIR: path.join(runDir, 'data'),
-    MODELS_DIR: path.join(runDir, 'models'),
-    // 60 000 - 55 000 - 1 000 = 4 000 training images: an epoch takes seconds, yet has many batches.
-    STREAM_SIZE: '55000',
-    VALIDATION_SIZE: '1000',
-    EPOCHS: '1',
-    FINE_TUNE_EPOCHS: '1',
     BATCH_SIZE: '64',
     RETRAIN_MIN_RECORDS: '50',
     RETRAIN_MAX_RECORDS: '5000',

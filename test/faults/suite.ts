@@ -5,7 +5,7 @@ import type { Kafka } from 'kafkajs';
 import { createKafka } from '../../src/adapters/kafka/client';
 import { MlflowClient } from '../../src/adapters/mlflow';
 import type { Config } from '../../src/config';
-import { Ledger } from '../../src/domain/ledger/ledger';
+import { Ledger } from '../../src/adapters/pg/ledger';
 import type { RetrainInput, RetrainResult, StreamNewDataResult, WorkflowProgress } from '../../src/shared';
 import { checkInvariants, type InvariantResult } from './invariants';
 import { Pipeline } from './pipeline';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createPool } from '../../src/adapters/pg/pool';
 import { migrate, MigrationError } from '../../src/adapters/pg/migrate';
-import { Ledger } from '../../src/domain/ledger/ledger';
+import { Ledger } from '../../src/adapters/pg/ledger';
 import type { BatchEntry } from '../../src/domain/ledger/types';
 
 const cfg = loadConfig();
@@ -175,6 +175,12 @@ describe('ledger', () => {
       kind: 'conflict',
     });
     expect(await ledger.getRetrainCycle(cycle.id)).toEqual(cycle);
+    const later = { ...cycle, id: `${cycle.id}-later`, decision: 'skipped' as const };
+    await ledger.recordRetrainCycle(later);
+    const [newest, previous] = await ledger.recentCycles(2);
+    expect(newest).toMatchObject({ id: later.id, decision: 'skipped', championAfter: cycle.championAfter });
+    expect(previous).toMatchObject({ id: cycle.id, decision: cycle.decision, reason: cycle.reason });
+    expect(newest!.recordedAt.getTime()).toBeGreaterThanOrEqual(previous!.recordedAt.getTime());
 
     const root = {
       versionId: `v1-${run}`,

@@ -16,29 +16,19 @@ import { consumerLag } from '../../src/adapters/kafka/offsets';
 import { ensureTopics } from '../../src/adapters/kafka/topics';
 import { MlflowClient } from '../../src/adapters/mlflow';
 import { loadConfig } from '../../src/config';
-import { Ledger } from '../../src/domain/ledger/ledger';
+import { Ledger } from '../../src/adapters/pg/ledger';
 import { DLQ_HEADER } from '../../src/domain/stream/dead-letter';
 import { encodeSample, HEADER, SCHEMA_V1 } from '../../src/domain/stream/record';
 import type { RetrainResult } from '../../src/shared';
 import { bootstrapWorkflow, retrainWorkflow } from '../../src/workflows';
 import { startWorkers, type WorkersHandle } from '../../src/workers/start';
+import { pipelineEnv } from '../support/pipeline-env';
 
 const tag = randomUUID().slice(0, 8);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-poison-'));
 const cfg = loadConfig({
   ...process.env,
-  DATA_DIR: path.join(dir, 'data'),
-  MODELS_DIR: path.join(dir, 'models'),
-  // 4 000 training images and one epoch, as in workflows-e2e: seconds per training.
-  STREAM_SIZE: '55000',
-  VALIDATION_SIZE: '1000',
-  EPOCHS: '1',
-  FINE_TUNE_EPOCHS: '1',
-  KAFKA_TOPIC: `poison-${tag}`,
-  KAFKA_DLQ_TOPIC: `poison-${tag}.dlq`,
-  KAFKA_CONSUMER_GROUP: `poison-${tag}`,
-  MLFLOW_EXPERIMENT: `poison-${tag}`,
-  MLFLOW_REGISTERED_MODEL: `poison-${tag}`,
+  ...pipelineEnv(`poison-${tag}`, dir),
   MAX_RECORD_BYTES: '4096',
   RETRAIN_MIN_RECORDS: '5',
   RETRAIN_MAX_RECORDS: '200',

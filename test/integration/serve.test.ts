@@ -19,7 +19,7 @@ import { loadModel } from '../../src/domain/model/persistence';
 import { ModelStore } from '../../src/domain/registry/store';
 import { buildServer } from '../../src/serve/server';
 import { openServeServices, type OpenedServe } from '../../src/serve/services';
-import { readMnist } from '../unit/model/mnist-fixture';
+import { readMnist } from '../support/mnist-fixture';
 import { storeTinyVersion } from '../support/tiny-champion';
 
 const run = promisify(execFile);

@@ -7,9 +7,10 @@ import { loadConfig } from '../../src/config';
 import { createKafka } from '../../src/adapters/kafka/client';
 import { consumerLag } from '../../src/adapters/kafka/offsets';
 import { openProducer } from '../../src/adapters/kafka/producer';
+import { kafkaSampleLog } from '../../src/adapters/kafka/sample-log';
 import { ensureTopics } from '../../src/adapters/kafka/topics';
 import { IMAGE_BYTES } from '../../src/domain/data/types';
-import { Ledger } from '../../src/domain/ledger/ledger';
+import { Ledger } from '../../src/adapters/pg/ledger';
 import { readBatchSnapshot } from '../../src/domain/stream/batch-snapshot';
 import { publishSamples } from '../../src/domain/stream/publish';
 import { takeBatches } from '../../src/domain/stream/take-batch';
@@ -45,7 +46,7 @@ it(`publishes and takes ${N} records`, async () => {
     expect((await consumerLag(kafka, groupId, topic)).total).toBe(N);
 
     t0 = performance.now();
-    const taken = await takeBatches(kafka, ledger, {
+    const taken = await takeBatches(kafkaSampleLog(kafka, { topic, deadLetterTopic, groupId }), ledger, {
       topic,
       deadLetterTopic,
       groupId,

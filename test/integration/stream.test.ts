@@ -6,15 +6,17 @@ import { loadConfig } from '../../src/config';
 import { consumeBounded } from '../../src/adapters/kafka/bounded-consumer';
 import { createKafka } from '../../src/adapters/kafka/client';
 import { commitBatch, consumerLag } from '../../src/adapters/kafka/offsets';
-import { openProducer, type RecordProducer } from '../../src/adapters/kafka/producer';
+import { openProducer } from '../../src/adapters/kafka/producer';
+import { kafkaSampleLog } from '../../src/adapters/kafka/sample-log';
+import type { RecordPublisher } from '../../src/domain/stream/ports';
 import { ensureTopics } from '../../src/adapters/kafka/topics';
 import { IMAGE_BYTES } from '../../src/domain/data/types';
-import { Ledger } from '../../src/domain/ledger/ledger';
+import { Ledger } from '../../src/adapters/pg/ledger';
 import { readBatchSnapshot, snapshotPaths } from '../../src/domain/stream/batch-snapshot';
 import { DLQ_HEADER } from '../../src/domain/stream/dead-letter';
 import { publishSamples } from '../../src/domain/stream/publish';
 import { encodeSample } from '../../src/domain/stream/record';
-import { finishBatches, takeBatches } from '../../src/domain/stream/take-batch';
+import { commitUsedOffsets, markBatchesUsed, takeBatches } from '../../src/domain/stream/take-batch';
 
 const cfg = loadConfig();
 const kafka = createKafka(cfg.kafka, 'it-stream');
@@ -30,7 +32,7 @@ const samples = Array.from({ length: N }, (_, i) => ({
 }));
 
 let ledger: Ledger;
-let producer: RecordProducer;
+let producer: RecordPublisher;
 let dataDir: string;
 
 beforeAll(async () => {
@@ -156,7 +158,7 @@ describe('Kafka stream (real broker)', () => {
       maxWaitMs: 20_000,
       maxRecordBytes: cfg.kafka.maxRecordBytes,
     };
-    const taken = await takeBatches(kafka, ledger, opts);
+    const taken = await takeBatches(kafkaSampleLog(kafka, { topic, deadLetterTopic, groupId }), ledger, opts);
     expect(taken).toMatchObject({ reused: false, consumed: 33, deadLettered: 3 });
     const [batch] = taken.batches;
     expect(batch).toMatchObject({
@@ -183,22 +185,30 @@ describe('Kafka stream (real broker)', () => {
     expect(dead[0]?.headers.label?.toString()).toBe('x');
 
     // Training failed and the cycle is retried: the same batch comes back, nothing is read again.
-    const again = await takeBatches(kafka, ledger, opts);
+    const again = await takeBatches(kafkaSampleLog(kafka, { topic, deadLetterTopic, groupId }), ledger, opts);
     expect(again).toMatchObject({ reused: true, consumed: 0 });
     expect(again.batches.map((b) => b.id)).toEqual([batch!.id]);
 
     const cycle = `it-cycle-${run}`;
-    expect(await finishBatches(kafka, ledger, { ...opts, retrainCycleId: cycle }, [batch!.id])).toEqual({
-      0: '53',
-    });
-    expect(await finishBatches(kafka, ledger, { ...opts, retrainCycleId: cycle }, [batch!.id])).toEqual({});
+    const log = kafkaSampleLog(kafka, opts);
+    const finish = async () => {
+      await markBatchesUsed(ledger, dataDir, [batch!.id], cycle);
+      return commitUsedOffsets(log, ledger);
+    };
+    expect(await finish()).toEqual({ 0: '53' });
+    expect(await finish()).toEqual({});
     expect((await consumerLag(kafka, groupId, topic)).total).toBe(0);
     expect(await ledger.getBatch(batch!.id)).toMatchObject({
       status: 'used',
       retrainCycleId: cycle,
       filePath: snapshotPaths(dataDir, batch!.id).used,
     });
-    expect(await takeBatches(kafka, ledger, { ...opts, maxWaitMs: 1000 })).toMatchObject({
+    expect(
+      await takeBatches(kafkaSampleLog(kafka, { topic, deadLetterTopic, groupId }), ledger, {
+        ...opts,
+        maxWaitMs: 1000,
+      }),
+    ).toMatchObject({
       batches: [],
       consumed: 0,
     });
@@ -216,7 +226,7 @@ describe('Kafka stream (real broker)', () => {
       published: 1,
       skipped: 0,
     });
-    const taken = await takeBatches(kafka, ledger, {
+    const taken = await takeBatches(kafkaSampleLog(kafka, { topic, deadLetterTopic, groupId }), ledger, {
       topic,
       deadLetterTopic,
       groupId,

@@ -30,7 +30,7 @@ import {
   type BootstrapRunInput,
   type ManifestSummary,
 } from '../../src/domain/tracking';
-import { readMnist } from '../unit/model/mnist-fixture';
+import { readMnist } from '../support/mnist-fixture';
 
 const config = loadConfig();
 const client = new MlflowClient(config.mlflow);

@@ -20,7 +20,7 @@ import { loadTf } from '../../src/adapters/tf-backend';
 import { workflowUrl } from '../../src/client/connection';
 import { loadConfig, REPO_ROOT } from '../../src/config';
 import type { MnistSet } from '../../src/domain/data/types';
-import { Ledger } from '../../src/domain/ledger/ledger';
+import { Ledger } from '../../src/adapters/pg/ledger';
 import { createCnn } from '../../src/domain/model/architecture';
 import { evaluate } from '../../src/domain/model/evaluate';
 import type { Hyperparameters } from '../../src/domain/model/hyperparameters';
@@ -32,7 +32,7 @@ import { openServeServices, type OpenedServe } from '../../src/serve/services';
 import { webApp } from '../../src/serve/web';
 import type { SampleView } from '../../src/serve/web/api-types';
 import { buildWeb } from '../../src/serve/web/build';
-import { readMnist } from '../unit/model/mnist-fixture';
+import { readMnist } from '../support/mnist-fixture';
 
 const CHROMIUM = '/usr/bin/chromium';
 const run = randomUUID().slice(0, 8);

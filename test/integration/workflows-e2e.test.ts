@@ -12,27 +12,17 @@ import { consumerLag } from '../../src/adapters/kafka/offsets';
 import { createKafka } from '../../src/adapters/kafka/client';
 import { MlflowClient } from '../../src/adapters/mlflow';
 import { loadConfig } from '../../src/config';
-import { Ledger } from '../../src/domain/ledger/ledger';
+import { Ledger } from '../../src/adapters/pg/ledger';
 import { ModelStore } from '../../src/domain/registry/store';
 import { bootstrapWorkflow, retrainWorkflow, streamNewDataWorkflow } from '../../src/workflows';
 import { startWorkers, type WorkersHandle } from '../../src/workers/start';
+import { pipelineEnv } from '../support/pipeline-env';
 
 const tag = randomUUID().slice(0, 8);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-e2e-'));
 const cfg = loadConfig({
   ...process.env,
-  DATA_DIR: path.join(dir, 'data'),
-  MODELS_DIR: path.join(dir, 'models'),
-  // 60 000 - 55 000 - 1 000 = 4 000 training images: one epoch takes seconds, not minutes.
-  STREAM_SIZE: '55000',
-  VALIDATION_SIZE: '1000',
-  EPOCHS: '1',
-  FINE_TUNE_EPOCHS: '1',
-  KAFKA_TOPIC: `e2e-${tag}`,
-  KAFKA_DLQ_TOPIC: `e2e-${tag}.dlq`,
-  KAFKA_CONSUMER_GROUP: `e2e-${tag}`,
-  MLFLOW_EXPERIMENT: `e2e-${tag}`,
-  MLFLOW_REGISTERED_MODEL: `e2e-${tag}`,
+  ...pipelineEnv(`e2e-${tag}`, dir),
   RETRAIN_MIN_RECORDS: '100',
   RETRAIN_MAX_RECORDS: '300',
   RETRAIN_MAX_WAIT_MS: '5000',

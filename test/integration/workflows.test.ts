@@ -4,10 +4,8 @@
  * exclusion of retrains, progress queries and resuming training from heartbeat details.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { loadConfig } from '../../src/config';
-import { startRetrain } from '../../src/workflows/client';
+import { WorkflowFailedError } from '@temporalio/client';
+import { startRetrain } from '../../src/client/start';
 import {
   bootstrapWorkflow,
   retrainTriggerWorkflow,
@@ -15,77 +13,42 @@ import {
   streamNewDataWorkflow,
 } from '../../src/workflows';
 import { PROGRESS_QUERY, type WorkflowProgress } from '../../src/shared';
-import {
-  fakeActivities,
-  newWorld,
-  scores,
-  withChampion,
-  type FakeWorld,
-} from '../unit/workflows/fake-activities';
+import { scores, withChampion } from '../support/fake-activities';
+import { useFakeTemporal } from '../support/fake-temporal';
 
-const cfg = loadConfig();
-const taskQueue = `it-workflows-${randomUUID()}`;
-let world: FakeWorld = newWorld(taskQueue);
-let connection: Connection;
-let workerConnection: NativeConnection;
-let client: Client;
-let worker: Worker;
-let running: Promise<void>;
-
+const t = useFakeTemporal('it-workflows');
 const id = (name: string) => `it-${name}-${randomUUID()}`;
-const options = (name: string) => ({ taskQueue, workflowId: id(name) });
-
-beforeAll(async () => {
-  workerConnection = await NativeConnection.connect({ address: cfg.temporal.address });
-  connection = await Connection.connect({ address: cfg.temporal.address });
-  client = new Client({ connection, namespace: cfg.temporal.namespace });
-  worker = await Worker.create({
-    connection: workerConnection,
-    namespace: cfg.temporal.namespace,
-    taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'),
-    activities: fakeActivities(() => world),
-  });
-  running = worker.run();
-}, 60_000);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-  await workerConnection?.close();
-});
-
-beforeEach(() => {
-  world = newWorld(taskQueue);
-});
+const options = (name: string) => ({ taskQueue: t.taskQueue, workflowId: id(name) });
 
 describe('bootstrapWorkflow', () => {
   it('trains, stores, promotes and logs the first champion, then only reports it', async () => {
-    const first = await client.workflow.execute(bootstrapWorkflow, { ...options('bootstrap'), args: [{}] });
+    const first = await t.client.workflow.execute(bootstrapWorkflow, { ...options('bootstrap'), args: [{}] });
     expect(first.status).toBe('trained');
     if (first.status !== 'trained') return;
     expect(first.championVersionId).toMatch(/^m\d{8}T\d{6}Z-[0-9a-f]{8}$/);
-    expect(world.champion?.versionId).toBe(first.championVersionId);
+    expect(t.world.champion?.versionId).toBe(first.championVersionId);
     expect(first.epochs).toHaveLength(3);
-    expect(world.runs).toHaveLength(1);
-    expect(world.runs[0]).toMatchObject({
+    expect(t.world.runs).toHaveLength(1);
+    expect(t.world.runs[0]).toMatchObject({
       versionId: first.championVersionId,
       reportFile: expect.stringContaining('initial'),
     });
-    expect(world.calls.indexOf(`storeModelVersion:${first.championVersionId}`)).toBeLessThan(
-      world.calls.indexOf(`promoteModel:${first.championVersionId}`),
+    expect(t.world.calls.indexOf(`storeModelVersion:${first.championVersionId}`)).toBeLessThan(
+      t.world.calls.indexOf(`promoteModel:${first.championVersionId}`),
     );
 
-    world.calls = [];
-    const second = await client.workflow.execute(bootstrapWorkflow, { ...options('bootstrap'), args: [{}] });
+    t.world.calls = [];
+    const second = await t.client.workflow.execute(bootstrapWorkflow, {
+      ...options('bootstrap'),
+      args: [{}],
+    });
     expect(second).toEqual({ status: 'champion-exists', championVersionId: first.championVersionId });
-    expect(world.calls.some((c) => c.startsWith('trainInitialModel'))).toBe(false);
+    expect(t.world.calls.some((c) => c.startsWith('trainInitialModel'))).toBe(false);
   });
 
   it('trains again with force', async () => {
-    withChampion(world, 'old', scores(0.9, 0.9));
-    const r = await client.workflow.execute(bootstrapWorkflow, {
+    withChampion(t.world, 'old', scores(0.9, 0.9));
+    const r = await t.client.workflow.execute(bootstrapWorkflow, {
       ...options('bootstrap'),
       args: [{ force: true }],
     });
@@ -94,48 +57,48 @@ describe('bootstrapWorkflow', () => {
   });
 
   it('resumes training from the epoch in the heartbeat details after a failed attempt', async () => {
-    world.failTrainingAfterEpochs = 2;
-    const r = await client.workflow.execute(bootstrapWorkflow, {
+    t.world.failTrainingAfterEpochs = 2;
+    const r = await t.client.workflow.execute(bootstrapWorkflow, {
       ...options('bootstrap'),
       args: [{ epochs: 4 }],
     });
     expect(r.status).toBe('trained');
-    expect(world.trainingAttempts).toEqual([
+    expect(t.world.trainingAttempts).toEqual([
       { attempt: 1, resumedFrom: 0 },
       { attempt: 2, resumedFrom: 2 },
     ]);
   }, 60_000);
 
   it('fails at once, without retries, on invalid input', async () => {
-    const err = await client.workflow
+    const err = await t.client.workflow
       .execute(bootstrapWorkflow, { ...options('bootstrap'), args: [{ epochs: 0 }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'InvalidInputError' });
-    expect(world.calls).toEqual([]);
+    expect(t.world.calls).toEqual([]);
   });
 });
 
 describe('retrainWorkflow', () => {
   beforeEach(() => {
-    withChampion(world, 'champ', scores(0.95, 0.95));
-    world.published = 400;
-    world.deadLetterEvery = 50;
+    withChampion(t.world, 'champ', scores(0.95, 0.95));
+    t.world.published = 400;
+    t.world.deadLetterEvery = 50;
   });
 
   it('promotes a challenger that gains on validation within the test tolerance; ledger and offsets settle before MLflow logging', async () => {
-    world.trainedScores = scores(0.96, 0.947);
-    const r = await client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
+    t.world.trainedScores = scores(0.96, 0.947);
+    const r = await t.client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
     expect(r.decision).toBe('promoted');
     expect(r.championBefore).toBe('champ');
     expect(r.championAfter).not.toBe('champ');
-    expect(world.champion?.versionId).toBe(r.championAfter);
+    expect(t.world.champion?.versionId).toBe(r.championAfter);
     expect(r.counts).toEqual({ consumed: 400, valid: 392, deadLettered: 8 });
     expect(r.prequentialAccuracy).toBe(0.9);
-    expect(world.runs[0]).toMatchObject({ decision: 'promoted', promotedVersionId: r.championAfter });
-    expect(world.committedOffset).toBe(400);
+    expect(t.world.runs[0]).toMatchObject({ decision: 'promoted', promotedVersionId: r.championAfter });
+    expect(t.world.committedOffset).toBe(400);
 
-    const order = world.calls.filter((c) => !c.startsWith('cleanUpRun'));
+    const order = t.world.calls.filter((c) => !c.startsWith('cleanUpRun'));
     const at = (prefix: string) => order.findIndex((c) => c.startsWith(prefix));
     // The champion is scored on the batch before the challenger is trained on it.
     expect(at('evaluateOnBatch')).toBeLessThan(at('fineTuneChallenger'));
@@ -148,31 +111,45 @@ describe('retrainWorkflow', () => {
     expect(r.batchIds).toEqual(['topic-0-0-399']);
   });
 
+  it("takes the champion's recorded scores instead of evaluating it again, and records the challenger's", async () => {
+    t.world.champion = { ...t.world.champion!, scores: scores(0.95, 0.95) };
+    t.world.trainedScores = scores(0.96, 0.947);
+    const stored: unknown[] = [];
+    t.world.onStore = (input) => stored.push(input.scores);
+    const r = await t.client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
+    expect(r.decision).toBe('promoted');
+    expect(r.champion).toEqual(scores(0.95, 0.95));
+    expect(t.world.calls.filter((c) => c.startsWith('evaluateOnSplits'))).toEqual([
+      expect.stringMatching(/^evaluateOnSplits:\/staging\//),
+    ]);
+    expect(stored).toEqual([r.challenger]);
+  });
+
   it('rejects a challenger without enough validation gain, logs the run and still uses up the batch', async () => {
-    world.trainedScores = scores(0.9505, 0.96);
-    const r = await client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
+    t.world.trainedScores = scores(0.9505, 0.96);
+    const r = await t.client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
     expect(r.decision).toBe('rejected');
     expect(r.reason).toMatch(/validation accuracy gain .* below/);
-    expect(world.champion?.versionId).toBe('champ');
-    expect(world.calls.some((c) => c.startsWith('storeModelVersion') || c.startsWith('promoteModel'))).toBe(
+    expect(t.world.champion?.versionId).toBe('champ');
+    expect(t.world.calls.some((c) => c.startsWith('storeModelVersion') || c.startsWith('promoteModel'))).toBe(
       false,
     );
-    expect(world.runs[0]).toMatchObject({ decision: 'rejected' });
-    expect(world.runs[0]).not.toHaveProperty('promotedVersionId');
-    expect(world.cycles.map((c) => c.decision)).toEqual(['rejected']);
-    expect(world.committedOffset).toBe(400);
+    expect(t.world.runs[0]).toMatchObject({ decision: 'rejected' });
+    expect(t.world.runs[0]).not.toHaveProperty('promotedVersionId');
+    expect(t.world.cycles.map((c) => c.decision)).toEqual(['rejected']);
+    expect(t.world.committedOffset).toBe(400);
   });
 
   it('rejects a challenger whose test accuracy drops beyond the tolerance', async () => {
-    world.trainedScores = scores(0.99, 0.94);
-    const r = await client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
+    t.world.trainedScores = scores(0.99, 0.94);
+    const r = await t.client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
     expect(r.decision).toBe('rejected');
     expect(r.reason).toMatch(/test accuracy drops by 1\.00 pt/);
   });
 
   it('honours promotion thresholds given as input', async () => {
-    world.trainedScores = scores(0.99, 0.94);
-    const r = await client.workflow.execute(retrainWorkflow, {
+    t.world.trainedScores = scores(0.99, 0.94);
+    const r = await t.client.workflow.execute(retrainWorkflow, {
       ...options('retrain'),
       args: [{ promotionTestTolerance: 0.02 }],
     });
@@ -180,48 +157,48 @@ describe('retrainWorkflow', () => {
   });
 
   it('ends early on too few records, committing nothing and training nothing', async () => {
-    world.published = 60;
-    const r = await client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
+    t.world.published = 60;
+    const r = await t.client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
     expect(r.decision).toBe('skipped');
     expect(r.reason).toBe('skipped: not enough new data (60 records, need 100)');
-    expect(world.cycles).toEqual([expect.objectContaining({ decision: 'skipped' })]);
-    expect(world.committedOffset).toBe(0);
-    expect(world.calls.some((c) => /fineTune|markBatchesUsed|commitOffsets/.test(c))).toBe(false);
-    expect(world.runs).toEqual([expect.objectContaining({ decision: 'skipped' })]);
+    expect(t.world.cycles).toEqual([expect.objectContaining({ decision: 'skipped' })]);
+    expect(t.world.committedOffset).toBe(0);
+    expect(t.world.calls.some((c) => /fineTune|markBatchesUsed|commitOffsets/.test(c))).toBe(false);
+    expect(t.world.runs).toEqual([expect.objectContaining({ decision: 'skipped' })]);
   });
 
   it('skips when there is no champion yet', async () => {
-    world.champion = null;
-    const r = await client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
+    t.world.champion = null;
+    const r = await t.client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
     expect(r.reason).toMatch(/no champion/);
-    expect(world.calls).not.toContain('takeBatch');
+    expect(t.world.calls).not.toContain('takeBatch');
   });
 
   it('resumes the batch the ledger holds instead of taking new data', async () => {
-    world.pendingBatch = { batchId: 'topic-0-0-199', from: 0, to: 199, valid: 200, deadLettered: 0 };
-    world.trainedScores = scores(0.97, 0.95);
-    const r = await client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
+    t.world.pendingBatch = { batchId: 'topic-0-0-199', from: 0, to: 199, valid: 200, deadLettered: 0 };
+    t.world.trainedScores = scores(0.97, 0.95);
+    const r = await t.client.workflow.execute(retrainWorkflow, { ...options('retrain'), args: [{}] });
     expect(r.resumedBatch).toBe(true);
     expect(r.batchIds).toEqual(['topic-0-0-199']);
-    expect(world.committedOffset).toBe(200);
+    expect(t.world.committedOffset).toBe(200);
   });
 
   it('runs once at a time: a second start and the schedule trigger report the running one', async () => {
     let release!: () => void;
-    world.takeBatchGate = new Promise<void>((r) => (release = r));
+    t.world.takeBatchGate = new Promise<void>((r) => (release = r));
     const retrainId = id('retrain-fixed');
-    const first = await startRetrain(client, {}, { taskQueue, workflowId: retrainId });
+    const first = await startRetrain(t.client, {}, { taskQueue: t.taskQueue, workflowId: retrainId });
     expect(first.status).toBe('started');
-    const handle = client.workflow.getHandle(retrainId);
+    const handle = t.client.workflow.getHandle(retrainId);
 
     // The progress query answers while the workflow waits in takeBatch.
     await waitFor(
       async () => (await handle.query<WorkflowProgress>(PROGRESS_QUERY)).stage === 'taking batch',
     );
 
-    const second = await startRetrain(client, {}, { taskQueue, workflowId: retrainId });
+    const second = await startRetrain(t.client, {}, { taskQueue: t.taskQueue, workflowId: retrainId });
     expect(second).toEqual({ status: 'skipped', reason: `a retrain is running (workflow id ${retrainId})` });
-    const triggered = await client.workflow.execute(retrainTriggerWorkflow, {
+    const triggered = await t.client.workflow.execute(retrainTriggerWorkflow, {
       ...options('trigger'),
       args: [{ retrainWorkflowId: retrainId }],
     });
@@ -230,22 +207,22 @@ describe('retrainWorkflow', () => {
     release();
     const result = await handle.result();
     expect(result.decision).not.toBe('skipped');
-    expect(world.calls.filter((c) => c === 'takeBatch')).toHaveLength(1);
+    expect(t.world.calls.filter((c) => c === 'takeBatch')).toHaveLength(1);
 
     // Once it is closed, the trigger starts the next one under the same id.
-    world.published += 200;
-    const next = await client.workflow.execute(retrainTriggerWorkflow, {
+    t.world.published += 200;
+    const next = await t.client.workflow.execute(retrainTriggerWorkflow, {
       ...options('trigger'),
       args: [{ retrainWorkflowId: retrainId }],
     });
     expect(next.status).toBe('started');
-    await client.workflow.getHandle(retrainId).result();
+    await t.client.workflow.getHandle(retrainId).result();
   }, 60_000);
 });
 
 describe('streamNewDataWorkflow', () => {
   it('publishes and leaves the retrain alone below the lag threshold', async () => {
-    const r = await client.workflow.execute(streamNewDataWorkflow, {
+    const r = await t.client.workflow.execute(streamNewDataWorkflow, {
       ...options('stream'),
       args: [{ count: 200, retrainWorkflowId: id('retrain') }],
     });
@@ -254,22 +231,22 @@ describe('streamNewDataWorkflow', () => {
   });
 
   it('starts a retrain once the lag reaches the threshold, and does not wait for it', async () => {
-    withChampion(world, 'champ', scores(0.95, 0.95));
-    world.trainedScores = scores(0.97, 0.95);
+    withChampion(t.world, 'champ', scores(0.95, 0.95));
+    t.world.trainedScores = scores(0.97, 0.95);
     const retrainId = id('retrain');
-    const r = await client.workflow.execute(streamNewDataWorkflow, {
+    const r = await t.client.workflow.execute(streamNewDataWorkflow, {
       ...options('stream'),
       args: [{ count: 300, retrainWorkflowId: retrainId }],
     });
     expect(r.lag).toBe(300);
     expect(r.retrain).toMatchObject({ status: 'started', workflowId: retrainId });
-    const retrain = await client.workflow.getHandle<typeof retrainWorkflow>(retrainId).result();
+    const retrain = await t.client.workflow.getHandle<typeof retrainWorkflow>(retrainId).result();
     expect(retrain.decision).toBe('promoted');
-    expect(world.committedOffset).toBe(300);
+    expect(t.world.committedOffset).toBe(300);
   });
 
   it('rejects a non-positive count', async () => {
-    const err = await client.workflow
+    const err = await t.client.workflow
       .execute(streamNewDataWorkflow, { ...options('stream'), args: [{ count: 0 }] })
       .catch((e: unknown) => e);
     expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'InvalidInputError' });

@@ -1,4 +1,4 @@
 import path from 'node:path';
 
-/** Recorded workflow histories, replayed by test/unit/workflows/replay.test.ts. */
+/** Recorded workflow histories, replayed by replay.test.ts beside this file. */
 export const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');

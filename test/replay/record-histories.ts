@@ -1,25 +1,21 @@
 /**
  * Re-records test/fixtures/histories/*.json from real runs on the dev server (fake activities, so it takes
  * seconds and needs nothing but Temporal). Run after an intended, versioned change to workflow code:
- *   npm run histories:record
- * The replay test then proves the new code still replays these histories.
+ *   npm run histories:record                       every scenario
+ *   npm run histories:record -- lag-check-skipped  only the named ones (e.g. a new workflow's)
+ * The replay test (replay.test.ts) then proves the new code still replays these histories. Re-record an
+ * old history only on purpose: it stands for workflows started by the code of its time.
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
 import * as prettier from 'prettier';
-import { loadConfig } from '../../src/config';
+import { writeFileDurable } from '../../src/durable-file';
 import { historyToObject } from './history-file';
 import { HISTORIES_DIR } from './paths';
-import {
-  fakeActivities,
-  newWorld,
-  scores,
-  withChampion,
-  type FakeWorld,
-} from '../unit/workflows/fake-activities';
+import { newWorld, scores, withChampion, type FakeWorld } from '../support/fake-activities';
+import { startFakeTemporal } from '../support/fake-temporal';
 
 interface Scenario {
   readonly name: string;
@@ -43,6 +39,18 @@ const SCENARIOS: Scenario[] = [
       champion(w);
       w.published = 300;
       w.deadLetterEvery = 30;
+      w.trainedScores = scores(0.97, 0.95);
+    },
+  },
+  {
+    // The champion's scores come from its metadata (patch champion-scores-recorded): one evaluation less.
+    name: 'retrain-promoted-recorded-scores',
+    workflowType: 'retrainWorkflow',
+    args: [{}],
+    setUp: (w) => {
+      champion(w);
+      w.champion = { ...w.champion!, scores: scores(0.95, 0.95) };
+      w.published = 300;
       w.trainedScores = scores(0.97, 0.95);
     },
   },
@@ -93,6 +101,26 @@ const SCENARIOS: Scenario[] = [
     child: 'retrain',
     setUp: champion,
   },
+  {
+    name: 'lag-check-skipped',
+    workflowType: 'lagCheckWorkflow',
+    args: [{}],
+    setUp: (w) => {
+      champion(w);
+      w.published = 10;
+    },
+  },
+  {
+    name: 'lag-check-triggers-retrain',
+    workflowType: 'lagCheckWorkflow',
+    args: [{}],
+    child: 'retrain',
+    setUp: (w) => {
+      champion(w);
+      w.published = 300;
+      w.trainedScores = scores(0.97, 0.95);
+    },
+  },
 ];
 
 async function save(name: string, handle: WorkflowHandle, workflowType: string): Promise<void> {
@@ -105,56 +133,47 @@ async function save(name: string, handle: WorkflowHandle, workflowType: string):
   });
   // Formatted as `npm run lint` (prettier --check) expects.
   const body = await prettier.format(json, { ...(await prettier.resolveConfig(file)), filepath: file });
-  const tmp = `${file}.tmp`;
-  await fs.writeFile(tmp, body);
-  await fs.rename(tmp, file);
+  await writeFileDurable(file, body);
   console.log(`${path.relative(process.cwd(), file)}: ${history.events?.length ?? 0} events`);
 }
 
-async function main(): Promise<void> {
-  const cfg = loadConfig();
+async function main(only: readonly string[]): Promise<void> {
+  const unknown = only.filter((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length) {
+    throw new Error(
+      `no scenario named ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+    );
+  }
   const taskQueue = `record-histories-${randomUUID()}`;
   let world = newWorld(taskQueue);
-  const workerConnection = await NativeConnection.connect({ address: cfg.temporal.address });
-  const connection = await Connection.connect({ address: cfg.temporal.address });
-  const client = new Client({ connection, namespace: cfg.temporal.namespace });
-  const worker = await Worker.create({
-    connection: workerConnection,
-    namespace: cfg.temporal.namespace,
-    taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'),
-    activities: fakeActivities(() => world),
-  });
+  const { client, close } = await startFakeTemporal(taskQueue, () => world);
   await fs.mkdir(HISTORIES_DIR, { recursive: true });
   try {
-    await worker.runUntil(async () => {
-      for (const s of SCENARIOS) {
-        world = newWorld(taskQueue);
-        s.setUp?.(world);
-        const suffix = randomUUID();
-        const childId = `record-${s.name}-child-${suffix}`;
-        const args = s.child ? [{ ...(s.args[0] as object), retrainWorkflowId: childId }] : s.args;
-        const handle = await client.workflow.start(s.workflowType, {
-          taskQueue,
-          workflowId: `record-${s.name}-${suffix}`,
-          args,
-        });
-        await handle.result();
-        await save(s.name, handle, s.workflowType);
-        if (s.child) {
-          const child = client.workflow.getHandle(childId);
-          await child.result();
-          await save(`${s.name}-child-${s.child}`, child, 'retrainWorkflow');
-        }
+    for (const s of SCENARIOS.filter((s) => !only.length || only.includes(s.name))) {
+      world = newWorld(taskQueue);
+      s.setUp?.(world);
+      const suffix = randomUUID();
+      const childId = `record-${s.name}-child-${suffix}`;
+      const args = s.child ? [{ ...(s.args[0] as object), retrainWorkflowId: childId }] : s.args;
+      const handle = await client.workflow.start(s.workflowType, {
+        taskQueue,
+        workflowId: `record-${s.name}-${suffix}`,
+        args,
+      });
+      await handle.result();
+      await save(s.name, handle, s.workflowType);
+      if (s.child) {
+        const child = client.workflow.getHandle(childId);
+        await child.result();
+        await save(`${s.name}-child-${s.child}`, child, 'retrainWorkflow');
       }
-    });
+    }
   } finally {
-    await connection.close();
-    await workerConnection.close();
+    await close();
   }
 }
 
-main().catch((err) => {
+main(process.argv.slice(2)).catch((err) => {
   console.error(err);
   process.exit(1);
 });

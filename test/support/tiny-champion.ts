@@ -8,7 +8,7 @@ import { modelWriter } from '../../src/domain/model/persistence';
 import { train } from '../../src/domain/model/train';
 import type { Tf } from '../../src/domain/model/tf';
 import type { ModelStore } from '../../src/domain/registry/store';
-import { readMnist } from '../unit/model/mnist-fixture';
+import { readMnist } from './mnist-fixture';
 
 /** Trains on `samples` images for one epoch (seeded), stores the version as `versionId`. */
 export async function storeTinyVersion(

@@ -1,21 +1,8 @@
 /** Committed offsets and lag of a consumer group, read and moved with the admin API. */
 import type { Admin, Kafka } from 'kafkajs';
+import type { ConsumerLag } from '../../domain/stream/ports';
 
-export interface PartitionLag {
-  readonly partition: number;
-  /** Next offset the group will read: its committed offset, or the log start when it has none. */
-  readonly next: string;
-  /** Log end offset (offset of the next record written). */
-  readonly end: string;
-  readonly lag: number;
-}
-
-export interface ConsumerLag {
-  readonly topic: string;
-  readonly groupId: string;
-  readonly partitions: PartitionLag[];
-  readonly total: number;
-}
+export type { ConsumerLag, PartitionLag } from '../../domain/stream/ports';
 
 async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafka.admin();
@@ -64,6 +51,36 @@ export function consumerLag(kafka: Kafka, groupId: string, topic: string): Promi
   });
 }
 
+/** The parts of kafkajs 2.2's internal Cluster and Broker used below (the version is pinned). */
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  findGroupCoordinator(q: { groupId: string }): Promise<{
+    offsetCommit(r: {
+      groupId: string;
+      groupGenerationId: number;
+      memberId: string;
+      topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+    }): Promise<unknown>;
+  }>;
+}
+
+/**
+ * A connection to the cluster below kafkajs's public API. kafkajs's admin.setOffsets joins the group with
+ * a consumer, seeks and waits for a fetch: 5.1 s per commit (measured), its consumer's default
+ * maxWaitTime. Kafka itself takes an offset commit for an empty group from a client outside it
+ * (generation -1, no member id), as the Java AdminClient's alterConsumerGroupOffsets sends it.
+ */
+function internalCluster(kafka: Kafka): InternalCluster | undefined {
+  const key = Object.getOwnPropertySymbols(kafka).find(
+    (k) => k.description === 'private:Kafka:createCluster',
+  );
+  const create = key && (kafka as unknown as Record<symbol, unknown>)[key];
+  return typeof create === 'function'
+    ? (create as (o: object) => InternalCluster)({ allowAutoTopicCreation: false })
+    : undefined;
+}
+
 /**
  * Moves the group's committed offsets forward to `next` (partition → offset of the first record NOT
  * yet used). Idempotent and monotonic: a partition already at or past its target is left alone, so a
@@ -84,7 +101,42 @@ export function commitBatch(
         const c = done.get(m.partition);
         return c === undefined || c < BigInt(m.offset);
       });
-    if (moves.length) await admin.setOffsets({ groupId, topic, partitions: moves });
+    if (moves.length) await commitOutsideGroup(kafka, admin, groupId, topic, moves);
     return Object.fromEntries(moves.map((m) => [m.partition, m.offset]));
   });
+}
+
+async function commitOutsideGroup(
+  kafka: Kafka,
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  moves: { partition: number; offset: string }[],
+): Promise<void> {
+  const cluster = internalCluster(kafka);
+  if (!cluster) {
+    await admin.setOffsets({ groupId, topic, partitions: moves });
+    return;
+  }
+  const { groups } = await admin.describeGroups([groupId]);
+  const state = groups[0]?.state ?? 'Dead';
+  if (state !== 'Empty' && state !== 'Dead') {
+    throw new Error(
+      `cannot move the offsets of consumer group ${groupId}: it has running members (state ${state}); ` +
+        'retry once they have left',
+    );
+  }
+  await cluster.connect();
+  try {
+    const coordinator = await cluster.findGroupCoordinator({ groupId });
+    // kafkajs turns a partition's error code into a thrown KafkaJSProtocolError.
+    await coordinator.offsetCommit({
+      groupId,
+      groupGenerationId: -1,
+      memberId: '',
+      topics: [{ topic, partitions: moves }],
+    });
+  } finally {
+    await cluster.disconnect();
+  }
 }

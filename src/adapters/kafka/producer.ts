@@ -3,30 +3,13 @@
  * retries within a session neither duplicate nor reorder records.
  */
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import type { RecordHeaders } from '../../domain/stream/record';
-
-export interface ProducedMessage {
-  readonly key: string | Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: RecordHeaders;
-}
-
-/** Where the broker appended one produce request's records of one partition (they follow baseOffset in order). */
-export interface ProduceAck {
-  readonly partition: number;
-  readonly baseOffset: string;
-}
-
-export interface RecordProducer {
-  /** Resolves once every message is acknowledged, with the broker's acks in request order. */
-  send(topic: string, messages: readonly ProducedMessage[]): Promise<ProduceAck[]>;
-  disconnect(): Promise<void>;
-}
+import type { ProduceAck, RecordPublisher } from '../../domain/stream/ports';
+import type { WireRecord } from '../../domain/stream/record';
 
 /** Below the broker's default 1 MiB message.max.bytes, which caps one partition's record batch. */
 const MAX_REQUEST_BYTES = 512 * 1024;
 
-function approxBytes(m: ProducedMessage): number {
+function approxBytes(m: WireRecord): number {
   let n = 70 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
   for (const [k, v] of Object.entries(m.headers)) {
     for (const x of Array.isArray(v) ? v : [v]) n += k.length + (x?.length ?? 0) + 4;
@@ -35,12 +18,9 @@ function approxBytes(m: ProducedMessage): number {
 }
 
 /** Consecutive slices small enough for one produce request, in order. */
-export function splitBySize(
-  messages: readonly ProducedMessage[],
-  limit = MAX_REQUEST_BYTES,
-): ProducedMessage[][] {
-  const out: ProducedMessage[][] = [];
-  let cur: ProducedMessage[] = [];
+export function splitBySize(messages: readonly WireRecord[], limit = MAX_REQUEST_BYTES): WireRecord[][] {
+  const out: WireRecord[][] = [];
+  let cur: WireRecord[] = [];
   let size = 0;
   for (const m of messages) {
     const b = approxBytes(m);
@@ -56,7 +36,7 @@ export function splitBySize(
   return out;
 }
 
-export async function openProducer(kafka: Kafka): Promise<RecordProducer> {
+export async function openProducer(kafka: Kafka): Promise<RecordPublisher> {
   const producer: Producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,

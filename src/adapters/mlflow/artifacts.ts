@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { MlflowInputError } from './errors';
+import { MlflowInputError } from '../../domain/tracking/tracker';
 import type { MlflowHttp } from './http';
-import type { FileInfo } from './types';
+import type { FileInfo } from '../../domain/tracking/tracker';
 
 const PROXY = '/api/2.0/mlflow-artifacts/artifacts';
 

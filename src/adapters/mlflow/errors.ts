@@ -76,10 +76,4 @@ export class MlflowError extends Error {
   }
 }
 
-/** Our own validation of input before anything is sent: the caller passed something MLflow would reject. */
-export class MlflowInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MlflowInputError';
-  }
-}
+export { MlflowInputError } from '../../domain/tracking/tracker';

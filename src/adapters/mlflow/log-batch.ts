@@ -4,8 +4,12 @@
  * Everything is validated before the first request is sent: MLflow rejects a whole request on one bad
  * entity, and earlier chunks would already be stored, leaving a half-logged run behind.
  */
-import { MlflowInputError } from './errors';
-import type { KeyValue, Metric } from './types';
+import {
+  MlflowInputError,
+  type KeyValue,
+  type LogBatchInput,
+  type Metric,
+} from '../../domain/tracking/tracker';
 
 /** MLflow's limits (mlflow/utils/validation.py, 3.x). Lengths count Unicode code points, as Python does. */
 export const LOG_BATCH_LIMITS = {
@@ -19,22 +23,6 @@ export const LOG_BATCH_LIMITS = {
   maxParamValueLength: 6000,
   maxTagValueLength: 8000,
 } as const;
-
-export interface MetricInput {
-  key: string;
-  value: number;
-  /** Defaults to 0. */
-  step?: number;
-  /** Milliseconds since the epoch; defaults to now. */
-  timestamp?: number;
-}
-
-export interface LogBatchInput {
-  metrics?: readonly MetricInput[];
-  /** Params are write-once in MLflow: re-logging the same value is fine, a different one is an error. */
-  params?: Readonly<Record<string, string | number | boolean>>;
-  tags?: Readonly<Record<string, string>>;
-}
 
 export interface LogBatchChunk {
   metrics: Metric[];

@@ -3,23 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MlflowError } from './errors';
 import type { MlflowHttp } from './http';
 import { filterLiteral } from './search-filter';
-import type { KeyValue, ModelVersion, RegisteredModel } from './types';
+import type {
+  CreateModelVersionInput,
+  KeyValue,
+  ModelVersion,
+  RegisteredModel,
+  WaitOptions,
+} from '../../domain/tracking/tracker';
 
 const API = '/api/2.0/mlflow';
-
-export interface CreateModelVersionInput {
-  name: string;
-  /** Where the model files are, inside the run: e.g. `${run.info.artifact_uri}/model`. */
-  source: string;
-  runId: string;
-  description?: string;
-  tags?: Readonly<Record<string, string>>;
-}
-
-export interface WaitOptions {
-  timeoutMs?: number;
-  pollMs?: number;
-}
 
 function toTags(tags: Readonly<Record<string, string>> | undefined): KeyValue[] {
   return Object.entries(tags ?? {}).map(([key, value]) => ({ key, value }));

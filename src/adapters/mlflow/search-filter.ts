@@ -1,5 +1,5 @@
 /** Quoting for MLflow's search filter syntax (runs/search, model-versions/search). */
-import { MlflowInputError } from './errors';
+import { MlflowInputError } from '../../domain/tracking/tracker';
 
 /**
  * A string literal for MLflow's search filter. MLflow strips the outer quotes and knows no escapes, so a

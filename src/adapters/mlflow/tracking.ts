@@ -1,60 +1,31 @@
 /** Experiments, runs, metrics/params/tags and dataset inputs: the tracking half of the MLflow REST API. */
-import { MlflowError, MlflowInputError } from './errors';
+import { MlflowError } from './errors';
 import type { MlflowHttp } from './http';
 import { filterKey, filterLiteral } from './search-filter';
+import { codePointLength, metricValueFromWire, planLogBatch, toWireEntities } from './log-batch';
 import {
-  codePointLength,
+  DATASET_LIMITS,
+  IDEMPOTENCY_TAG,
+  MlflowInputError,
+  type CreateRunInput,
+  type DatasetInput,
+  type Experiment,
+  type KeyValue,
   type LogBatchInput,
-  metricValueFromWire,
-  planLogBatch,
-  toWireEntities,
-} from './log-batch';
-import type {
-  DatasetInput,
-  Experiment,
-  KeyValue,
-  Metric,
-  Run,
-  RunInfo,
-  RunStatus,
-  SearchRunsRequest,
-} from './types';
+  type Metric,
+  type Run,
+  type RunInfo,
+  type RunStatus,
+  type SearchRunsRequest,
+  type UpdateRunInput,
+} from '../../domain/tracking/tracker';
 
 const API = '/api/2.0/mlflow';
-
-/** Tag holding the caller's idempotency key (e.g. a Temporal workflow id + activity name). */
-export const IDEMPOTENCY_TAG = 'temporal_mlops.idempotency_key';
-
-/** Limits of dataset inputs (mlflow/utils/validation.py): MLflow stores these in fixed-size columns. */
-export const DATASET_LIMITS = {
-  maxName: 500,
-  maxDigest: 36,
-  maxSource: 65535,
-  maxSchema: 1048575,
-  maxProfile: 16777215,
-  maxTagKey: 255,
-  maxTagValue: 500,
-} as const;
 
 export interface MetricPoint {
   step: number;
   value: number;
   timestamp: number;
-}
-
-export interface CreateRunInput {
-  experimentId: string;
-  runName?: string;
-  /** Milliseconds since the epoch; defaults to now. */
-  startTime?: number;
-  tags?: Readonly<Record<string, string>>;
-}
-
-export interface UpdateRunInput {
-  status?: RunStatus;
-  /** Milliseconds since the epoch. */
-  endTime?: number;
-  runName?: string;
 }
 
 function toTags(tags: Readonly<Record<string, string>> | undefined): KeyValue[] {

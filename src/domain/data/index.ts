@@ -4,6 +4,7 @@ export { MNIST_FILES, type MnistFileId, type MnistFileSpec } from './files';
 export { parseIdxImages, parseIdxLabels, readIdxBytes, readMnistSet } from './idx';
 export { loadMnist, type LoadedMnist, type MnistDataConfig, type MnistLoadOptions } from './load';
 export { readManifest, splitManifestPath, type SplitManifest } from './manifest';
+export { type Download } from './sources';
 export { prepareSplits, type PreparedData, type PrepareOptions } from './prepare';
 export { computeSplits, indexListSha256, seededPermutation, type SplitIndices, type SplitSizes } from './split';
 export { parseStreamSampleId, streamSampleId, streamSamples } from './stream';

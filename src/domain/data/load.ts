@@ -1,7 +1,12 @@
 /** Loads the canonical MNIST train (60 000) and test (10 000) sets, checksum-verified. */
 import { MNIST_FILES, type MnistFileId } from './files';
 import { readMnistSet } from './idx';
-import { locateMnistFile, type MnistSourceKind, type MnistSourceOptions } from './sources';
+import {
+  locateMnistFile,
+  type Download,
+  type MnistSourceKind,
+  type MnistSourceOptions,
+} from './sources';
 import type { MnistSet } from './types';
 
 /** The slice of the app config the data layer reads; the full `Config` fits it. */
@@ -20,6 +25,8 @@ export interface MnistLoadOptions {
   readonly log?: (line: string) => void;
   /** See MnistSourceOptions.packageDir. */
   readonly packageDir?: string | null;
+  /** See MnistSourceOptions.download. */
+  readonly download?: Download;
 }
 
 export interface LoadedMnist {

@@ -3,10 +3,11 @@
  * Once written it is the source of truth for the splits (not the PRNG): models in the registry were trained
  * and validated on exactly these indices, even if a later pure-rand changed its output.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeFileDurable } from '../../durable-file';
 import { MnistDataError } from './errors';
 import { indexListSha256, type SplitIndices, type SplitSizes } from './split';
 import type { SplitName } from './types';
@@ -178,13 +179,5 @@ export async function writeManifest(file: string, m: SplitManifest): Promise<voi
   };
   let text = JSON.stringify(shallow, null, 2);
   for (const s of SPLIT_NAMES) text = text.replace(JSON.stringify(placeholder(s)), JSON.stringify(m.splits[s].indices));
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await fs.writeFile(tmp, `${text}\n`);
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileDurable(file, `${text}\n`);
 }

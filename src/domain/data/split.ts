@@ -5,7 +5,7 @@
  * the same permutation on every machine and Node version (Math.random cannot be seeded).
  */
 import { createHash } from 'node:crypto';
-import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
+import { permutation } from '../model/seeded-random';
 import { MnistDataError } from './errors';
 
 export interface SplitSizes {
@@ -25,7 +25,7 @@ export interface SplitIndices {
 /** The seed feeds a 32-bit generator seed; larger values would silently alias smaller ones. */
 export const MAX_SEED = 0xffff_ffff;
 
-/** Fisher–Yates shuffle of 0..n-1. */
+/** Fisher–Yates shuffle of 0..n-1 (the one seeded shuffle, shared with training's batch order). */
 export function seededPermutation(n: number, seed: number): number[] {
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
     throw new MnistDataError(
@@ -35,15 +35,7 @@ export function seededPermutation(n: number, seed: number): number[] {
       'Set SEED to a 32-bit unsigned integer.',
     );
   }
-  const rng = xoroshiro128plus(seed);
-  const out = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = unsafeUniformIntDistribution(0, i, rng);
-    const t = out[i]!;
-    out[i] = out[j]!;
-    out[j] = t;
-  }
-  return out;
+  return Array.from(permutation(n, seed));
 }
 
 /**

@@ -60,23 +60,3 @@ export function createCnn(tf: Tf, hp: Hyperparameters): LayersModel {
   compileCnn(tf, model, hp);
   return model;
 }
-
-/**
- * tfjs draws a dropout mask from a fresh generator seeded with the layer's fixed seed on every call, so a
- * seeded Dropout layer would drop the same units in every step. Advancing the seed per step keeps runs
- * reproducible without freezing the mask. `seed` is a private field of tfjs-layers 4.22's Dropout
- * (the version is pinned); the test suite would catch a rename through the training-quality test.
- */
-export function reseedDropout(model: LayersModel, stepSeed: number): void {
-  let i = 0;
-  for (const layer of model.layers) {
-    if (layer.getClassName() !== 'Dropout') continue;
-    (layer as unknown as { seed?: number }).seed = dropoutSeed(stepSeed, i++);
-  }
-}
-
-/** The seed reseedDropout gives the model's `index`-th Dropout layer in a step. */
-export function dropoutSeed(stepSeed: number, index: number): number {
-  // A zero seed means "unseeded" to tfjs, hence `|| 1`.
-  return (stepSeed + index * 0x632be5ab) >>> 0 || 1;
-}

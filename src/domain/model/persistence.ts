@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fsyncPath, fsyncTree } from '../../durable-file';
 import type { LayersModel, Tf } from './tf';
 
 /** The files tfjs-node's file:// handler writes: topology + weights manifest, and the weights. */
@@ -11,21 +12,6 @@ export interface SaveOptions {
   readonly includeOptimizer?: boolean;
   /** Replace an existing directory; otherwise an existing directory is an error. */
   readonly overwrite?: boolean;
-}
-
-async function fsyncPath(p: string): Promise<void> {
-  const handle = await fs.open(p, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Flushes the model files and their directory so a rename that follows publishes complete data. */
-export async function syncModelDir(dir: string): Promise<void> {
-  for (const name of await fs.readdir(dir)) await fsyncPath(path.join(dir, name));
-  await fsyncPath(dir);
 }
 
 /** Writes into `<dir>.tmp-*` beside the target, then renames: readers see a whole model or none. */
@@ -49,7 +35,7 @@ export async function saveModel(
   await fs.mkdir(path.dirname(target), { recursive: true });
   try {
     await model.save(tf.io.fileSystem(tmp), { includeOptimizer: options.includeOptimizer ?? false });
-    await syncModelDir(tmp);
+    await fsyncTree(tmp);
     if (exists) {
       // rename() cannot replace a non-empty directory: move the old one aside first, drop it after.
       const old = `${target}.old-${randomBytes(4).toString('hex')}`;

@@ -3,6 +3,13 @@ import { z } from 'zod';
 export const VERSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** metadata.json of a model version: enough to tell what it is, how it scored and where it came from. */
+const scoreSchema = z.object({
+  accuracy: z.number(),
+  loss: z.number(),
+  count: z.number().int(),
+  perClassAccuracy: z.array(z.number().nullable()).optional(),
+});
+
 export const modelMetadataSchema = z.object({
   versionId: z
     .string()
@@ -12,6 +19,8 @@ export const modelMetadataSchema = z.object({
     ),
   createdAt: z.iso.datetime(),
   metrics: z.record(z.string(), z.number()),
+  /** Validation and test scores on the split manifest of lineage.splitManifestHash (absent in older versions). */
+  scores: z.object({ validation: scoreSchema, test: scoreSchema }).optional(),
   hyperparameters: z.record(z.string(), z.union([z.number(), z.string()])),
   seed: z.number().int(),
   lineage: z.looseObject({

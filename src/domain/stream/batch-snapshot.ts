@@ -9,9 +9,10 @@
  * Labels and pixels sit in one block each, so reading gives MnistSet views without copying.
  */
 import { isUtf8 } from 'node:buffer';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fsyncPath, writeFileDurable } from '../../durable-file';
 import { IMAGE_BYTES, NUM_CLASSES, type MnistSet } from '../data/types';
 import { StreamError } from './errors';
 import { SAMPLE_ID_PATTERN, type PublishableSample } from './record';
@@ -162,15 +163,6 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const h = await fs.open(dir, 'r');
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-}
-
 /**
  * Writes the snapshot to to_use_for_training (temp file, fsync, rename, fsync of the folder). Writing
  * the same batch again with the same content is a no-op, wherever the file is by now; with different
@@ -197,26 +189,7 @@ export async function writeBatchSnapshot(
     }
     return { batchId: id, file: existing, sha256, count: samples.length, bytes: bytes.length };
   }
-  const dir = path.dirname(paths.toUse);
-  await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(
-    dir,
-    `.${path.basename(paths.toUse)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  const h = await fs.open(tmp, 'wx');
-  try {
-    await h.writeFile(bytes);
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-  try {
-    await fs.rename(tmp, paths.toUse);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-  await fsyncDir(dir);
+  await writeFileDurable(paths.toUse, bytes, { exclusive: true });
   return { batchId: id, file: paths.toUse, sha256, count: samples.length, bytes: bytes.length };
 }
 
@@ -258,6 +231,6 @@ export async function markSnapshotUsed(dataDir: string, id: string): Promise<str
     }
     return paths.used;
   }
-  await fsyncDir(path.dirname(paths.used));
+  await fsyncPath(path.dirname(paths.used));
   return paths.used;
 }

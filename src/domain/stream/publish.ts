@@ -7,8 +7,8 @@
  * the process died can reach the topic twice, and the consumer dead-letters such copies as
  * duplicate-in-batch / duplicate-in-ledger, so no sample is trained on twice.
  */
-import type { RecordProducer } from '../../adapters/kafka/producer';
-import type { Ledger } from '../ledger/ledger';
+import type { RecordPublisher } from './ports';
+import type { BatchLedger } from '../ledger/port';
 import { StreamError } from './errors';
 import { encodeSample, type PublishableSample } from './record';
 
@@ -28,7 +28,7 @@ export interface PublishResult {
 }
 
 export async function publishSamples(
-  deps: { readonly ledger: Ledger; readonly producer: RecordProducer },
+  deps: { readonly ledger: BatchLedger; readonly producer: RecordPublisher },
   samples: readonly PublishableSample[],
   opts: PublishOptions,
 ): Promise<PublishResult> {

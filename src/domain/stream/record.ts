@@ -40,6 +40,13 @@ export interface RawRecord {
   readonly offset: string;
 }
 
+/** A message as the publisher sends it (our own records and dead letters). */
+export interface WireRecord {
+  readonly key: string | Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: RecordHeaders;
+}
+
 /** A message ready for the producer. */
 export interface OutgoingRecord {
   readonly key: string;

@@ -1,18 +1,15 @@
 /**
  * The two halves of a training batch's life, for the retrain workflow's activities:
- * takeBatches (bounded read → triage → snapshot → dead letters → ledger) before training, and
- * finishBatches (ledger "used" → move snapshot → commit offsets) after it. The ledger is the source
- * of truth; Kafka's committed offsets only ever catch up with it, so every step can be retried.
+ * takeBatches (bounded read → triage → snapshot → dead letters → ledger) before training, and after it
+ * markBatchesUsed (ledger "used" → move snapshot) then commitUsedOffsets. The ledger is the source of
+ * truth; the log's committed offsets only ever catch up with it, so every step can be retried.
  */
-import type { Kafka } from 'kafkajs';
-import { consumeBounded } from '../../adapters/kafka/bounded-consumer';
-import { commitBatch } from '../../adapters/kafka/offsets';
-import { openProducer, type RecordProducer } from '../../adapters/kafka/producer';
-import type { Ledger } from '../ledger/ledger';
+import type { BatchLedger } from '../ledger/port';
 import type { BatchEntry } from '../ledger/types';
 import { batchId, markSnapshotUsed, writeBatchSnapshot } from './batch-snapshot';
 import { countByReason, toDeadLetter } from './dead-letter';
 import type { RawRecord } from './record';
+import type { RecordPublisher, SampleLog } from './ports';
 import { stageClock, type StageObserver } from './stage-clock';
 import { candidateIds, decodeRecords, triageBatch } from './triage';
 
@@ -43,18 +40,21 @@ export interface TakenBatches {
  * Batches to train on next. Pending batches (snapshotted, not yet used) come back first, so a retried
  * cycle trains on the very same data; only when none are pending is the stream read.
  */
-export async function takeBatches(kafka: Kafka, ledger: Ledger, opts: TakeOptions): Promise<TakenBatches> {
+export async function takeBatches(
+  log: SampleLog,
+  ledger: BatchLedger,
+  opts: TakeOptions,
+): Promise<TakenBatches> {
   const time = stageClock(opts.onStage);
   const pending = await time('prepare', async () => {
     const found = await ledger.pendingBatches(opts.topic);
     // Used batches whose commit was lost: move the group past them before reading again.
-    if (!found.length)
-      await commitBatch(kafka, opts.groupId, opts.topic, await ledger.nextOffsets(opts.topic));
+    if (!found.length) await log.commit(await ledger.nextOffsets(opts.topic));
     return found;
   });
   if (pending.length) return { batches: pending, reused: true, consumed: 0, deadLettered: 0 };
 
-  const records = await time('consume', () => consumeBounded(kafka, opts));
+  const records = await time('consume', () => log.read(opts));
   const byPartition = new Map<number, RawRecord[]>();
   for (const r of records) {
     const list = byPartition.get(r.partition) ?? [];
@@ -65,7 +65,7 @@ export async function takeBatches(kafka: Kafka, ledger: Ledger, opts: TakeOption
   const batches: BatchEntry[] = [];
   let deadLettered = 0;
   // Opened only when there is poison to dead-letter: most batches have none.
-  let producer: RecordProducer | undefined;
+  let producer: RecordPublisher | undefined;
   try {
     for (const [partition, list] of [...byPartition].sort(([a], [b]) => a - b)) {
       const id = batchId(opts.topic, partition, list[0]!.offset, list[list.length - 1]!.offset);
@@ -83,7 +83,7 @@ export async function takeBatches(kafka: Kafka, ledger: Ledger, opts: TakeOption
       );
       if (poison.length) {
         await time('dead-letter', async () => {
-          producer ??= await openProducer(kafka);
+          producer ??= await log.openPublisher();
           await producer.send(
             opts.deadLetterTopic,
             poison.map((p) => toDeadLetter(p, opts.topic)),
@@ -118,14 +118,21 @@ export async function takeBatches(kafka: Kafka, ledger: Ledger, opts: TakeOption
   return { batches, reused: false, consumed: records.length, deadLettered };
 }
 
-/** After training used the batches: ledger first, then files, then Kafka offsets (each idempotent). */
-export async function finishBatches(
-  kafka: Kafka,
-  ledger: Ledger,
-  opts: StreamTopics & { readonly dataDir: string; readonly retrainCycleId: string },
+/** After training used the batches, ledger first, then files: once "used", no later cycle takes them again. */
+export async function markBatchesUsed(
+  ledger: BatchLedger,
+  dataDir: string,
   batchIds: readonly string[],
+  cycleId: string,
+): Promise<void> {
+  await ledger.markBatchesUsed(batchIds, cycleId);
+  for (const id of batchIds) await ledger.setBatchFile(id, await markSnapshotUsed(dataDir, id));
+}
+
+/** Moves the group's offsets up to what the ledger says is used (idempotent, never backwards). */
+export async function commitUsedOffsets(
+  log: SampleLog,
+  ledger: BatchLedger,
 ): Promise<Record<number, string>> {
-  await ledger.markBatchesUsed(batchIds, opts.retrainCycleId);
-  for (const id of batchIds) await ledger.setBatchFile(id, await markSnapshotUsed(opts.dataDir, id));
-  return commitBatch(kafka, opts.groupId, opts.topic, await ledger.nextOffsets(opts.topic));
+  return log.commit(await ledger.nextOffsets(log.topic));
 }

@@ -1,5 +1,6 @@
 /** The MLflow run of a bootstrap: the first champion, trained from scratch, registered under alias `champion`. */
-import { MlflowInputError } from '../../adapters/mlflow';
+import { MlflowInputError } from './tracker';
+import type { TrackingClient } from './tracker';
 import { renderConfusionMatrixPng } from './confusion-matrix-png';
 import { splitDatasetInputs, type ManifestSummary } from './datasets';
 import { renderMisclassifiedPng, type MisclassifiedDigit } from './misclassified-png';
@@ -17,7 +18,6 @@ import {
   type LoggedRun,
   type RunPlan,
   type RunPlanOptions,
-  type TrackingClient,
   type TrackingTarget,
 } from './run-plan';
 

@@ -4,7 +4,7 @@
  * the same dataset, and a changed split as a new one.
  */
 import path from 'node:path';
-import { DATASET_LIMITS, type DatasetInput } from '../../adapters/mlflow';
+import { DATASET_LIMITS, type DatasetInput } from './tracker';
 import { MNIST_FILES } from '../data/files';
 import type { SplitManifest } from '../data/manifest';
 

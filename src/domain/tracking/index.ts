@@ -34,6 +34,6 @@ export {
   REGISTERED_VERSION_TAG,
   type LoggedRun,
   type RunPlanOptions,
-  type TrackingClient,
   type TrackingTarget,
 } from './run-plan';
+export { MlflowInputError, type TrackingClient } from './tracker';

@@ -1,7 +1,7 @@
 /** The model folder a run uploads must hold what the run promises, checked before anything is logged. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { MlflowInputError } from '../../adapters/mlflow';
+import { MlflowInputError } from './tracker';
 
 /** MlflowInputError (non-retryable): a retry would find the same folder. */
 export async function checkModelFolder(

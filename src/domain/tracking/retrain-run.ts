@@ -2,7 +2,8 @@
  * The MLflow run of one retrain cycle, whatever its outcome: promoted (the challenger becomes a new
  * registered version and `champion` moves to it), rejected, or skipped (e.g. not enough new data).
  */
-import { MlflowInputError } from '../../adapters/mlflow';
+import { MlflowInputError } from './tracker';
+import type { TrackingClient } from './tracker';
 import { renderConfusionMatrixPng } from './confusion-matrix-png';
 import { batchDatasetInput, type BatchDatasetSource } from './datasets';
 import { checkModelFolder } from './model-folder';
@@ -20,7 +21,6 @@ import {
   type LoggedRun,
   type RunPlan,
   type RunPlanOptions,
-  type TrackingClient,
   type TrackingTarget,
 } from './run-plan';
 

@@ -1,5 +1,5 @@
 /** How training curves and evaluations become MLflow metrics: one naming scheme for bootstrap and retrain runs. */
-import type { MetricInput } from '../../adapters/mlflow';
+import type { MetricInput } from './tracker';
 
 /** One completed epoch, as training reports it (EpochMetrics, or the workflows' EpochRecord). */
 export interface EpochLog {

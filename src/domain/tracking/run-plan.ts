@@ -17,23 +17,10 @@ import {
   IDEMPOTENCY_TAG,
   MlflowInputError,
   type DatasetInput,
-  type MlflowClient,
   type Run,
-} from '../../adapters/mlflow';
+  type TrackingClient,
+} from './tracker';
 import type { MetricPointInput } from './run-metrics';
-
-/** The parts of MlflowClient a run plan uses; narrow so tests can pass an in-memory fake. */
-export interface TrackingClient {
-  readonly tracking: Pick<
-    MlflowClient['tracking'],
-    'getOrCreateExperiment' | 'getOrCreateRun' | 'logBatch' | 'logInputs' | 'updateRun'
-  >;
-  readonly artifacts: Pick<MlflowClient['artifacts'], 'upload' | 'uploadDirectory'>;
-  readonly registry: Pick<
-    MlflowClient['registry'],
-    'getOrCreateRegisteredModel' | 'registerModelVersion' | 'setAlias'
-  >;
-}
 
 /** Where runs and models go: `loadConfig().mlflow` fits. */
 export interface TrackingTarget {

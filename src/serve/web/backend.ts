@@ -6,10 +6,11 @@
  */
 import type { Config } from '../../config';
 import { createKafka } from '../../adapters/kafka/client';
-import { openProducer, type ProduceAck, type RecordProducer } from '../../adapters/kafka/producer';
+import { openProducer } from '../../adapters/kafka/producer';
+import type { ProduceAck, RecordPublisher } from '../../domain/stream/ports';
 import { ensureTopics } from '../../adapters/kafka/topics';
 import { MlflowClient } from '../../adapters/mlflow';
-import { Ledger } from '../../domain/ledger/ledger';
+import { Ledger } from '../../adapters/pg/ledger';
 import { ModelStore } from '../../domain/registry/store';
 import { publishSamples } from '../../domain/stream/publish';
 import type { Dashboard, SampleView, SubmittedSample } from './api-types';
@@ -181,7 +182,7 @@ export function openWebBackend(cfg: Config): WebBackend {
       });
       // The project's publisher, with the broker's acknowledgement kept: it says where the record went.
       const acks: ProduceAck[] = [];
-      const acked: RecordProducer = {
+      const acked: RecordPublisher = {
         async send(topic, messages) {
           const a = await p.send(topic, messages);
           acks.push(...a);

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../../config';
 import { lag } from '../../client/status';
-import type { Ledger } from '../../domain/ledger/ledger';
+import type { Ledger } from '../../adapters/pg/ledger';
 import type { RecordedCycle } from '../../domain/ledger/types';
 import type { ModelStore } from '../../domain/registry/store';
 import type {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../config';
-import { writeFileAtomic } from '../atomic-file';
+import { writeFileDurableSync } from '../../durable-file';
 import { newClusterId, renderServerProperties, withLogDir } from '../kafka/server-properties';
 import { parseHostPort } from '../ports';
 import { runChecked, runLogged, spawnDetached, terminate } from '../processes';
@@ -69,13 +69,13 @@ export function kafkaService(ctx: StackContext): Service {
         controllerPort: controller.port,
         logDir: dataDir,
       });
-      writeFileAtomic(propsFile, props);
+      writeFileDurableSync(propsFile, props);
       if (!fs.existsSync(path.join(dataDir, 'meta.properties'))) {
         worked = true;
         const partial = `${dataDir}.partial`;
         const partialProps = `${propsFile}.partial`;
         fs.rmSync(partial, { recursive: true, force: true });
-        writeFileAtomic(partialProps, withLogDir(props, partial));
+        writeFileDurableSync(partialProps, withLogDir(props, partial));
         await java(
           [
             `-Dlog4j2.configurationFile=${LOG4J}`,

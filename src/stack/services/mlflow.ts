@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readFileIfExists, writeFileAtomic } from '../atomic-file';
+import { readFileIfExists, writeFileDurableSync } from '../../durable-file';
 import { endpointOfUrl } from '../ports';
 import { runChecked, runLogged, spawnDetached, terminate } from '../processes';
 import type { Config } from '../../config';
@@ -69,10 +69,10 @@ export function mlflowService(ctx: StackContext): Service {
 
     async provision() {
       fs.mkdirSync(path.join(dir, 'artifacts'), { recursive: true });
-      writeFileAtomic(authIni, basicAuthIni(pg));
+      writeFileDurableSync(authIni, basicAuthIni(pg));
       // CSRF key of the auth app: the same for every worker and across restarts, private to root.
       if (!fs.existsSync(flaskSecretFile)) {
-        writeFileAtomic(flaskSecretFile, crypto.randomBytes(32).toString('hex'), 0o600);
+        writeFileDurableSync(flaskSecretFile, crypto.randomBytes(32).toString('hex'), { mode: 0o600 });
       }
       if (readFileIfExists(stamp)?.trim() === requirements.join(' ')) return false;
       await runChecked('python3', ['--version'], 'mlflow: python3 is needed for the MLflow venv');
@@ -92,7 +92,7 @@ export function mlflowService(ctx: StackContext): Service {
         await runLogged('python3', ['-m', 'venv', venv], 'mlflow: python3 -m venv', log);
         await pipInstall(log);
       }
-      writeFileAtomic(stamp, `${requirements.join(' ')}\n`);
+      writeFileDurableSync(stamp, `${requirements.join(' ')}\n`);
       return true;
     },
 

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileDurableSync } from '../../durable-file';
 
 export const ADMIN_MAP = 'stack_admin';
 
@@ -50,10 +51,7 @@ export function writeAuthFiles(dataDir: string, stackUser: string, owner: { uid:
       current = undefined;
     }
     if (current === content) continue;
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, content, { mode: 0o600 });
-    fs.chownSync(tmp, owner.uid, owner.gid);
-    fs.renameSync(tmp, file);
+    writeFileDurableSync(file, content, { mode: 0o600, owner });
     changed = true;
   }
   return changed;

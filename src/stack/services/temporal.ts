@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readFileIfExists, writeFileAtomic } from '../atomic-file';
+import { readFileIfExists, writeFileDurableSync } from '../../durable-file';
 import { temporalConnectionOptions } from '../../adapters/temporal-connection';
 import { withFileLock } from '../lock';
 import { parseHostPort } from '../ports';
@@ -61,7 +61,7 @@ export function temporalService(ctx: StackContext): Service {
           );
           fs.renameSync(path.join(tmpBin, 'temporal'), binary);
           fs.rmSync(tmpBin, { recursive: true, force: true });
-          writeFileAtomic(stamp, `${version}\n`);
+          writeFileDurableSync(stamp, `${version}\n`);
         },
         (owner) => ctx.say(`temporal: waiting for the CLI build already running in pid ${owner}`),
       );

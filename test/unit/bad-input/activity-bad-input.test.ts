@@ -40,9 +40,10 @@ function activities(env: Record<string, string>, store?: ModelStore) {
   const deps: IoDeps = {
     cfg,
     ledger: untouchable('ledger'),
-    kafka: untouchable('kafka'),
+    log: untouchable('log'),
     mlflow: untouchable('mlflow'),
     store: store ?? new ModelStore(cfg.paths.modelsDir),
+    gitCommit: async () => 'unknown',
   };
   return { cfg, io: createIoActivities(deps) };
 }

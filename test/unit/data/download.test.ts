@@ -135,7 +135,7 @@ describe('MNIST from mirrors when no local copy exists', () => {
       data: { mnistMirrors: [`${mirror.base}/gone/`, `${mirror.base}/mnist/`], validationSize: 5000, streamSize: 20000 },
       training: { seed: 42 },
     };
-    const loaded = await loadMnist(cfg, { packageDir: null, log });
+    const loaded = await loadMnist(cfg, { packageDir: null, log, download: downloadVerified });
     expect(loaded.train.count).toBe(60_000);
     expect(loaded.test.count).toBe(10_000);
     expect(loaded.sources['train-images-idx3-ubyte']).toEqual({

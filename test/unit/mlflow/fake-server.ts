@@ -1,6 +1,7 @@
 /** A stand-in MLflow server on 127.0.0.1:<random port> that records requests and answers from a script. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MlflowClient } from '../../../src/adapters/mlflow/client';
 
 export interface RecordedRequest {
   method: string;
@@ -88,3 +89,14 @@ export const mlflowError = (status: number, errorCode: string, message: string):
   status,
   json: { error_code: errorCode, message },
 });
+
+/** For a describe block: a fresh fake server and a client of it in each test, the server stopped after. */
+export function useFakeMlflow(): { readonly fake: FakeMlflow; readonly client: MlflowClient } {
+  const current = {} as { fake: FakeMlflow; client: MlflowClient };
+  beforeEach(async () => {
+    current.fake = await new FakeMlflow().start();
+    current.client = new MlflowClient({ trackingUri: current.fake.url, requestTimeoutMs: 5000 });
+  });
+  afterEach(() => current.fake.stop());
+  return current;
+}

@@ -1,6 +1,5 @@
-import { MlflowClient } from '../../../src/adapters/mlflow/client';
 import { MlflowError } from '../../../src/adapters/mlflow/errors';
-import { FakeMlflow, mlflowError } from './fake-server';
+import { mlflowError, useFakeMlflow } from './fake-server';
 
 const mv = (status: string, extra: object = {}) => ({
   model_version: {
@@ -14,17 +13,11 @@ const mv = (status: string, extra: object = {}) => ({
 });
 
 describe('MlflowRegistry against a fake server', () => {
-  let fake: FakeMlflow;
-  let client: MlflowClient;
-  beforeEach(async () => {
-    fake = await new FakeMlflow().start();
-    client = new MlflowClient({ trackingUri: fake.url, requestTimeoutMs: 5000 });
-  });
-  afterEach(() => fake.stop());
+  const s = useFakeMlflow();
 
   it('registerModelVersion creates the version and polls until READY', async () => {
     let polls = 0;
-    fake.handler = (q) => {
+    s.fake.handler = (q) => {
       if (q.path.endsWith('/model-versions/search')) return { json: {} };
       if (q.path.endsWith('/model-versions/create')) {
         expect(q.json()).toMatchObject({
@@ -36,7 +29,7 @@ describe('MlflowRegistry against a fake server', () => {
       }
       return { json: mv(++polls < 3 ? 'PENDING_REGISTRATION' : 'READY') };
     };
-    const r = await client.registry.registerModelVersion(
+    const r = await s.client.registry.registerModelVersion(
       { name: 'mnist-cnn', runId: 'r', source: 'mlflow-artifacts:/1/r/artifacts/model' },
       { pollMs: 10 },
     );
@@ -46,7 +39,7 @@ describe('MlflowRegistry against a fake server', () => {
   });
 
   it('registerModelVersion returns the version an earlier attempt registered from the same run and source', async () => {
-    fake.handler = (q) => {
+    s.fake.handler = (q) => {
       if (q.path.endsWith('/model-versions/search')) {
         expect(q.query.get('filter')).toBe("name = 'mnist-cnn' and run_id = 'r'");
         return { json: { model_versions: [mv('READY').model_version] } };
@@ -54,7 +47,7 @@ describe('MlflowRegistry against a fake server', () => {
       if (q.path.endsWith('/model-versions/create')) throw new Error('must not create a second version');
       return { json: mv('READY') };
     };
-    const r = await client.registry.registerModelVersion({
+    const r = await s.client.registry.registerModelVersion({
       name: 'mnist-cnn',
       runId: 'r',
       source: 'mlflow-artifacts:/1/r/artifacts/model',
@@ -63,8 +56,8 @@ describe('MlflowRegistry against a fake server', () => {
   });
 
   it('waitUntilReady fails clearly on FAILED_REGISTRATION', async () => {
-    fake.handler = () => ({ json: mv('FAILED_REGISTRATION', { status_message: 'copy failed' }) });
-    const e = (await client.registry
+    s.fake.handler = () => ({ json: mv('FAILED_REGISTRATION', { status_message: 'copy failed' }) });
+    const e = (await s.client.registry
       .waitUntilReady('mnist-cnn', '4')
       .catch((x: unknown) => x)) as MlflowError;
     expect(e).toBeInstanceOf(MlflowError);
@@ -73,26 +66,26 @@ describe('MlflowRegistry against a fake server', () => {
 
   it('getModelVersionByAlias answers undefined for an unset alias or model; other errors still throw', async () => {
     // What MLflow 3.17 really answers for an unset alias on an existing model.
-    fake.handler = () =>
+    s.fake.handler = () =>
       mlflowError(400, 'INVALID_PARAMETER_VALUE', 'Registered model alias champion not found.');
-    await expect(client.registry.getModelVersionByAlias('mnist-cnn', 'champion')).resolves.toBeUndefined();
-    fake.handler = () =>
+    await expect(s.client.registry.getModelVersionByAlias('mnist-cnn', 'champion')).resolves.toBeUndefined();
+    s.fake.handler = () =>
       mlflowError(404, 'RESOURCE_DOES_NOT_EXIST', 'Registered Model with name=mnist-cnn not found');
-    await expect(client.registry.getModelVersionByAlias('mnist-cnn', 'champion')).resolves.toBeUndefined();
-    fake.handler = () =>
+    await expect(s.client.registry.getModelVersionByAlias('mnist-cnn', 'champion')).resolves.toBeUndefined();
+    s.fake.handler = () =>
       mlflowError(400, 'INVALID_PARAMETER_VALUE', "Missing value for required parameter 'alias'.");
-    await expect(client.registry.getModelVersionByAlias('mnist-cnn', '')).rejects.toMatchObject({
+    await expect(s.client.registry.getModelVersionByAlias('mnist-cnn', '')).rejects.toMatchObject({
       status: 400,
     });
-    fake.handler = () => mlflowError(403, 'PERMISSION_DENIED', 'no');
-    await expect(client.registry.getModelVersionByAlias('mnist-cnn', 'champion')).rejects.toMatchObject({
+    s.fake.handler = () => mlflowError(403, 'PERMISSION_DENIED', 'no');
+    await expect(s.client.registry.getModelVersionByAlias('mnist-cnn', 'champion')).rejects.toMatchObject({
       status: 403,
     });
   });
 
   it('deleteAlias sends DELETE with a JSON body, as MLflow reads it', async () => {
-    await client.registry.deleteAlias('mnist-cnn', 'challenger');
-    const [q] = fake.requests;
+    await s.client.registry.deleteAlias('mnist-cnn', 'challenger');
+    const [q] = s.fake.requests;
     expect(q!.method).toBe('DELETE');
     expect(q!.json()).toEqual({ name: 'mnist-cnn', alias: 'challenger' });
   });

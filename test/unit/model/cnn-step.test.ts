@@ -1,11 +1,12 @@
-import { createCnn, reseedDropout } from '../../../src/domain/model/architecture';
-import { makeCnnStep } from '../../../src/domain/model/cnn-step';
-import { plannedMasks, useFastDropout } from '../../../src/domain/model/dropout-mask';
-import { startMaskPrefetch } from '../../../src/domain/model/mask-prefetch';
-import type { OptimizerUpdate } from '../../../src/domain/model/fused-adam';
+import { createCnn } from '../../../src/domain/model/architecture';
+import { reseedDropout } from '../../../src/domain/model/engine/dropout-mask';
+import { makeCnnStep } from '../../../src/domain/model/engine/cnn-step';
+import { plannedMasks, useFastDropout } from '../../../src/domain/model/engine/dropout-mask';
+import { startMaskPrefetch } from '../../../src/domain/model/engine/mask-prefetch';
+import type { OptimizerUpdate } from '../../../src/domain/model/engine/fused-adam';
 import { setToTensors } from '../../../src/domain/model/tensors';
 import type { LayersModel, Tensor } from '../../../src/domain/model/tf';
-import { readMnist } from './mnist-fixture';
+import { readMnist } from '../../support/mnist-fixture';
 import { HYPER, tf } from './tf';
 
 jest.setTimeout(60_000);

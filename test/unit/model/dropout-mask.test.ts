@@ -1,5 +1,6 @@
-import { buildCnn, reseedDropout } from '../../../src/domain/model/architecture';
-import { dropoutMask, useFastDropout } from '../../../src/domain/model/dropout-mask';
+import { buildCnn } from '../../../src/domain/model/architecture';
+import { reseedDropout } from '../../../src/domain/model/engine/dropout-mask';
+import { dropoutMask, useFastDropout } from '../../../src/domain/model/engine/dropout-mask';
 import type { Tensor } from '../../../src/domain/model/tf';
 import { tf } from './tf';
 

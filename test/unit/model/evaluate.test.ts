@@ -1,6 +1,6 @@
 import { createCnn } from '../../../src/domain/model/architecture';
 import { evaluate, predict } from '../../../src/domain/model/evaluate';
-import { readMnist } from './mnist-fixture';
+import { readMnist } from '../../support/mnist-fixture';
 import { HYPER, tf } from './tf';
 
 const set = readMnist('t10k', 300);

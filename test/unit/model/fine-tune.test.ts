@@ -1,6 +1,6 @@
 import { createCnn } from '../../../src/domain/model/architecture';
 import { fineTune, mixReplay } from '../../../src/domain/model/fine-tune';
-import { readMnist } from './mnist-fixture';
+import { readMnist } from '../../support/mnist-fixture';
 import { HYPER, tf } from './tf';
 
 jest.setTimeout(60_000);

@@ -1,5 +1,5 @@
 import { buildCnn, compileCnn } from '../../../src/domain/model/architecture';
-import { fusedAdam } from '../../../src/domain/model/fused-adam';
+import { fusedAdam } from '../../../src/domain/model/engine/fused-adam';
 import type { LayersModel, Tensor } from '../../../src/domain/model/tf';
 import type { Variable } from '@tensorflow/tfjs-node';
 import { HYPER, tf } from './tf';

@@ -1,6 +1,7 @@
-import { buildCnn, reseedDropout } from '../../../src/domain/model/architecture';
-import { dropoutMask, plannedMasks, useFastDropout } from '../../../src/domain/model/dropout-mask';
-import { startMaskPrefetch, type MaskPrefetcher } from '../../../src/domain/model/mask-prefetch';
+import { buildCnn } from '../../../src/domain/model/architecture';
+import { reseedDropout } from '../../../src/domain/model/engine/dropout-mask';
+import { dropoutMask, plannedMasks, useFastDropout } from '../../../src/domain/model/engine/dropout-mask';
+import { startMaskPrefetch, type MaskPrefetcher } from '../../../src/domain/model/engine/mask-prefetch';
 import type { Tensor } from '../../../src/domain/model/tf';
 import { tf } from './tf';
 

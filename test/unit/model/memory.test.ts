@@ -1,7 +1,7 @@
 import { createCnn } from '../../../src/domain/model/architecture';
 import { evaluate, predict } from '../../../src/domain/model/evaluate';
 import { train } from '../../../src/domain/model/train';
-import { readMnist } from './mnist-fixture';
+import { readMnist } from '../../support/mnist-fixture';
 import { HYPER, tf } from './tf';
 
 jest.setTimeout(60_000);

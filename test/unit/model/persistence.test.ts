@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createCnn } from '../../../src/domain/model/architecture';
 import { predict } from '../../../src/domain/model/evaluate';
 import { loadModel, saveModel } from '../../../src/domain/model/persistence';
-import { readMnist } from './mnist-fixture';
+import { readMnist } from '../../support/mnist-fixture';
 import { HYPER, tf } from './tf';
 
 const images = readMnist('t10k', 50).images;

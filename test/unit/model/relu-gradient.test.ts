@@ -1,4 +1,4 @@
-import { useFastReluGradient } from '../../../src/domain/model/relu-gradient';
+import { useFastReluGradient } from '../../../src/domain/model/engine/relu-gradient';
 import type { Tensor4D } from '@tensorflow/tfjs-node';
 import { tf } from './tf';
 

@@ -1,10 +1,11 @@
-import { createCnn, reseedDropout } from '../../../src/domain/model/architecture';
-import { useFastDropout } from '../../../src/domain/model/dropout-mask';
-import { fusedAdam } from '../../../src/domain/model/fused-adam';
-import { assertTrainable, makeTrainStep, measure } from '../../../src/domain/model/train-step';
+import { createCnn } from '../../../src/domain/model/architecture';
+import { reseedDropout } from '../../../src/domain/model/engine/dropout-mask';
+import { useFastDropout } from '../../../src/domain/model/engine/dropout-mask';
+import { fusedAdam } from '../../../src/domain/model/engine/fused-adam';
+import { assertTrainable, makeTrainStep, measure } from '../../../src/domain/model/engine/train-step';
 import { setToTensors } from '../../../src/domain/model/tensors';
 import type { LayersModel } from '../../../src/domain/model/tf';
-import { readMnist } from './mnist-fixture';
+import { readMnist } from '../../support/mnist-fixture';
 import { HYPER, tf } from './tf';
 
 jest.setTimeout(60_000);

@@ -5,7 +5,7 @@ import { train, type BatchProgress, type EpochMetrics } from '../../../src/domai
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readMnist } from './mnist-fixture';
+import { readMnist } from '../../support/mnist-fixture';
 import { HYPER, tf } from './tf';
 
 jest.setTimeout(60_000);

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { createCnn } from '../../../src/domain/model/architecture';
 import { predict } from '../../../src/domain/model/evaluate';
 import { modelWriter } from '../../../src/domain/model/persistence';
-import { gitCommit } from '../../../src/domain/registry/git-commit';
+import { gitCommit } from '../../../src/adapters/git';
 import type { ModelMetadata } from '../../../src/domain/registry/metadata';
 import { ModelStore, ModelStoreError, type StoreFs } from '../../../src/domain/registry/store';
 import { NON_RETRYABLE_ERROR_TYPES } from '../../../src/shared';
-import { readMnist } from '../model/mnist-fixture';
+import { readMnist } from '../../support/mnist-fixture';
 import { HYPER, tf } from '../model/tf';
 
 let root: string;

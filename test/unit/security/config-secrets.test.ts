@@ -15,7 +15,13 @@ describe('secret settings', () => {
     const names = Object.keys(SETTINGS) as SettingName[];
     const secretLike = names.filter((n) => /PASSWORD|API_KEY|SECRET|TOKEN/.test(n));
     expect(secretLike.sort()).toEqual(
-      ['KAFKA_SASL_PASSWORD', 'MLFLOW_TRACKING_PASSWORD', 'POSTGRES_PASSWORD', 'TEMPORAL_API_KEY', 'WEB_TOKEN'].sort(),
+      [
+        'KAFKA_SASL_PASSWORD',
+        'MLFLOW_TRACKING_PASSWORD',
+        'POSTGRES_PASSWORD',
+        'TEMPORAL_API_KEY',
+        'WEB_TOKEN',
+      ].sort(),
     );
     for (const n of secretLike)
       expect({ n, secret: (SETTINGS[n] as { secret?: boolean }).secret }).toEqual({ n, secret: true });

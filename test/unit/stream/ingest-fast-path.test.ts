@@ -1,5 +1,5 @@
 /**
- * The ingest fast paths (bench/PIPELINE.md) must decide exactly as the general decoding does, and the
+ * The ingest fast paths (bench/pipeline/README.md) must decide exactly as the general decoding does, and the
  * snapshot encoder must write the documented MSB1 bytes: a retried take compares sha256 with the ledger.
  */
 import { createHash } from 'node:crypto';

@@ -8,7 +8,7 @@ import {
   toMnistDigit,
   type Gray,
 } from '../../../web/src/preprocess';
-import { readMnist } from '../model/mnist-fixture';
+import { readMnist } from '../../support/mnist-fixture';
 
 function canvas(width: number, height: number): Gray & { data: Float64Array } {
   return { width, height, data: new Float64Array(width * height) };

@@ -1,5 +1,5 @@
 import { accuracyStandardError, decidePromotion } from '../../../src/workflows/promotion-rule';
-import { scores } from './fake-activities';
+import { scores } from '../../support/fake-activities';
 
 const policy = { minGain: 0.002, testTolerance: 0.005 };
 const champion = scores(0.95, 0.95);
