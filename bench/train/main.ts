@@ -111,8 +111,18 @@ async function main(opts: CliOptions): Promise<void> {
   // On a GPU the check is the point; on the CPU it is on request (and tested).
   const placement = device === 'gpu' || opts.placement ? (device === 'gpu' ? 'GPU' : 'CPU') : undefined;
 
+  const batchSize = opts.batchSize ?? cfg.training.batchSize;
+  const requested = opts.trainSize ?? (quick ? QUICK.trainSize : undefined);
+  const shortest = Math.min(repeatEpochs, epochs);
+  if (requested !== undefined && requested * shortest - Math.min(batchSize, requested) <= 0) {
+    // Throughput is timed after the first batch; a run of one batch has nothing left to time.
+    throw new Error(
+      `${requested} train images × ${shortest} epoch(s) is a single batch (batch size ${batchSize}): ` +
+        'nothing is left to time after the warm-up batch. Raise --train-size or the epochs.',
+    );
+  }
   const data = await prepareSplits(cfg);
-  const trainSize = opts.trainSize ?? (quick ? QUICK.trainSize : data.train.count);
+  const trainSize = requested ?? data.train.count;
   if (trainSize > data.train.count) {
     throw new Error(
       `--train-size ${trainSize} is larger than the train split (${data.train.count} images); ` +
@@ -120,7 +130,7 @@ async function main(opts: CliOptions): Promise<void> {
     );
   }
   const base = {
-    batchSize: opts.batchSize ?? cfg.training.batchSize,
+    batchSize,
     learningRate: cfg.training.learningRate,
     learningRateDecay: cfg.training.learningRateDecay,
     seed: cfg.training.seed,
