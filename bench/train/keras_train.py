@@ -3,7 +3,9 @@ wrote, and prints one JSON object as its last stdout line. Run by bench/train/ma
 bench/train/keras-venv.sh makes; not meant to be run by hand, though it can be (see --help).
 
 Input files in --data-dir (raw bytes, written by bench/train/main.ts from our data layer's splits):
-  train-images.u8 (N x 784 pixels), train-labels.u8 (N), test-images.u8, test-labels.u8.
+  train-images.u8 (N x 784 pixels), train-labels.u8 (N), and the same for validation and test.
+The result has the fields of bench/train/result.ts (runResultSchema); throughput and CPU time cover the same
+window as on the tfjs side (bench/train/tfjs-train.ts): end of the first batch to end of the last.
 """
 
 import argparse
@@ -25,7 +27,14 @@ def parse_args():
     p.add_argument("--learning-rate-decay", type=float, default=1.0, help="per-epoch factor, as for tfjs")
     p.add_argument("--threads", type=int, required=True, help="intra- and inter-op threads, as for tfjs")
     p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
+    p.add_argument("--evaluate", action="store_true", help="evaluate on the validation and test sets")
     return p.parse_args()
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def read_set(np, data_dir, name):
@@ -51,11 +60,16 @@ def main():
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     keras.utils.set_random_seed(args.seed)
+    gpus = tf.config.list_physical_devices("GPU")
+    if args.device == "gpu" and not gpus:
+        sys.exit(
+            f"keras_train: --device gpu, but TensorFlow {tf.__version__} sees no GPU (built with CUDA: "
+            f"{tf.test.is_built_with_cuda()}). Run it through npm run check:gpu, which installs the GPU build "
+            "and its CUDA wheels; TF_CPP_MIN_LOG_LEVEL=0 shows which CUDA library failed to load."
+        )
 
     x_train, y_train = read_set(np, args.data_dir, "train")
-    x_test, y_test = read_set(np, args.data_dir, "test")
     y_train = keras.utils.to_categorical(y_train, 10)
-    y_test = keras.utils.to_categorical(y_test, 10)
 
     # The Keras mnist_cnn example, layer for layer as src/domain/model/architecture.ts builds it.
     model = keras.Sequential(
@@ -82,25 +96,19 @@ def main():
 
         def __init__(self):
             super().__init__()
-            self.first_batch_end = None
-            self.last_batch_end = None
+            self.first = None
+            self.last = None
 
         def on_train_batch_end(self, batch, logs=None):
-            now = time.perf_counter()
-            if self.first_batch_end is None:
-                self.first_batch_end = now
-            self.last_batch_end = now
+            self.last = (time.perf_counter(), cpu_seconds())
+            if self.first is None:
+                self.first = self.last
 
         def on_epoch_end(self, epoch, logs=None):
             loss = (logs or {}).get("loss", float("nan"))
             print(f"keras epoch {epoch + 1}/{args.epochs}: loss {loss:.4f}", file=sys.stderr, flush=True)
 
-    def cpu_seconds():
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-
     clock = Clock()
-    cpu0 = cpu_seconds()
     t0 = time.perf_counter()
     history = model.fit(
         x_train,
@@ -117,25 +125,36 @@ def main():
         ],
     )
     train_seconds = time.perf_counter() - t0
-    cpu = cpu_seconds() - cpu0
-    first_batch = min(args.batch_size, len(x_train))
-    timed_images = len(x_train) * args.epochs - first_batch
-    timed_seconds = clock.last_batch_end - clock.first_batch_end
-    _, test_accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
+    trained = len(x_train) * args.epochs
+    timed_images = trained - min(args.batch_size, len(x_train))
+    timed_seconds = clock.last[0] - clock.first[0]
+    if timed_seconds <= 0 or timed_images <= 0:
+        sys.exit(
+            f"keras_train: {trained} images in {args.epochs} epoch(s) is a single batch: nothing is left to "
+            "time after the warm-up batch. Train on more images or more epochs."
+        )
 
     result = {
         "framework": "keras",
-        "tensorflow": tf.__version__,
-        "imagesPerSec": timed_images / timed_seconds if timed_seconds > 0 else None,
-        "testAccuracy": float(test_accuracy),
+        "runtime": tf.__version__,
+        "imagesPerSec": timed_images / timed_seconds,
+        "cpuMsPerImage": (clock.last[1] - clock.first[1]) * 1000 / timed_images,
         # ru_maxrss is in KiB on Linux.
         "peakRssMb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "cpuMsPerImage": cpu * 1000 / (len(x_train) * args.epochs),
         "trainSeconds": train_seconds,
-        "firstBatchSeconds": clock.first_batch_end - t0,
+        "firstBatchSeconds": clock.first[0] - t0,
         "finalLoss": float(history.history["loss"][-1]),
-        "threads": args.threads,
+        "trainedImages": trained,
+        "devices": [d.name for d in tf.config.list_logical_devices()],
     }
+    if args.evaluate:
+        for name in ("validation", "test"):
+            x, y = read_set(np, args.data_dir, name)
+            _, accuracy = model.evaluate(x, keras.utils.to_categorical(y, 10), batch_size=1024, verbose=0)
+            result[f"{name}Accuracy"] = float(accuracy)
+    if args.device == "gpu":
+        # Where the weights live is where the optimizer's kernels run.
+        result["variableDevices"] = sorted({v.device for v in model.trainable_variables})
     print(json.dumps(result), flush=True)
 
 
