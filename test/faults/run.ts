@@ -66,6 +66,7 @@ async function main(): Promise<number> {
     ...clients,
     requests: new RequestLog(cfg),
     trained: new Map(),
+    retrains: new Set(),
     injections: [],
     faults: 0,
     poisonRouted: 0,
