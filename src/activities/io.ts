@@ -179,18 +179,29 @@ export function createIoActivities(deps: IoDeps): IoActivities {
       const prepared = await prepareSplits(cfg, { download: deps.download });
       await log.ensureTopics();
       const all = streamSamples(prepared);
-      const published = await ledger.publishedAmong(all.map((s) => s.id));
-      // Split order, skipping what is out already; a replay sends from the start of the split again.
-      const chosen = (replay ? all : all.filter((s) => !published.has(s.id))).slice(0, count);
+      const ctx = Context.current();
+      // A retry publishes the span of the split the first attempt chose (its heartbeat names it):
+      // choosing the next `count` unpublished ids again would send up to `count` more after a partly
+      // published attempt. Ids in the span that are out already are skipped chunk by chunk as before.
+      const span = (ctx.info.heartbeatDetails as { span?: [number, number] } | undefined)?.span;
+      let chosen: typeof all;
+      if (span && !replay) chosen = all.slice(span[0], span[1] + 1);
+      else {
+        const published = await ledger.publishedAmong(all.map((s) => s.id));
+        // Split order, skipping what is out already; a replay sends from the start of the split again.
+        chosen = (replay ? all : all.filter((s) => !published.has(s.id))).slice(0, count);
+      }
+      const position = new Map(all.map((s, i) => [s.id, i]));
+      const first = chosen.length ? position.get(chosen[0]!.id)! : 0;
+      const last = chosen.length ? position.get(chosen.at(-1)!.id)! : -1;
       const producer = await log.openPublisher();
       try {
-        const ctx = Context.current();
         const r = await publishSamples({ ledger, producer }, chosen, {
           topic: cfg.kafka.topic,
           source: STREAM_SOURCE,
           chunkSize: cfg.kafka.publishChunk,
           replay,
-          onChunk: (p) => ctx.heartbeat(p),
+          onChunk: (p) => ctx.heartbeat({ ...p, span: [first, last] }),
         });
         const after = await ledger.publishedAmong(all.map((s) => s.id));
         return { ...r, remaining: all.length - after.size };

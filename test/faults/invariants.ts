@@ -1,7 +1,9 @@
 /**
- * The one invariants checker every case ends with. It reads the ledger, the batch snapshot files, Kafka's
- * committed offsets, the model store and MLflow, and judges BY SAMPLE ID:
- *   - every valid sample is in exactly one batch (ledger and snapshot file agree), none lost, none twice;
+ * The one invariants checker every case ends with. It reads the ledger, the batch snapshot files, the topic
+ * (with its own consumer), Kafka's committed offsets, the model store and MLflow, and judges BY SAMPLE ID
+ * against the suite's own request log (truth.ts):
+ *   - every requested valid sample reached the topic and is in exactly one used, trained batch (ledger and
+ *     snapshot file agree), none lost, none twice;
  *   - every batch is used by a recorded cycle, and per partition the batches tile the log without gaps;
  *   - the group's committed offsets equal the ledger's end offsets (and the log end: nothing unread);
  *   - the champion pointer, the archive, the promotion history and MLflow's `champion` alias agree;
@@ -18,6 +20,9 @@ import type { Config } from '../../src/config';
 import { Ledger } from '../../src/adapters/pg/ledger';
 import { ModelStore, METADATA } from '../../src/domain/registry/store';
 import { readBatchSnapshot } from '../../src/domain/stream/batch-snapshot';
+import { readTopic } from './poison';
+import type { RequestLog } from './requests';
+import { judgeSamples, type BatchEvidence } from './truth';
 
 export interface InvariantResult {
   readonly samplesChecked: number;
@@ -80,18 +85,18 @@ export async function checkChampion(deps: CheckDeps, problems: string[]): Promis
   return champion.versionId;
 }
 
-/**
- * @param validIds every valid sample id sent to the topic so far (stream split + valid extras).
- */
-export async function checkInvariants(
-  deps: CheckDeps,
-  validIds: ReadonlySet<string>,
-): Promise<InvariantResult> {
+/** What the suite itself knows: its request log, and the batches each finished retrain reported. */
+export interface SuiteTruth {
+  readonly requests: RequestLog;
+  readonly trained: ReadonlyMap<string, readonly string[]>;
+}
+
+export async function checkInvariants(deps: CheckDeps, truth: SuiteTruth): Promise<InvariantResult> {
   const { cfg, ledger, kafka, mlflow } = deps;
   const problems: string[] = [];
   const topic = cfg.kafka.topic;
 
-  // Batches: ledger rows, their sample ids, and the ids in each snapshot file.
+  // Batches: ledger rows, their sample ids, and the ids in each snapshot file, all read directly.
   const { rows: batches } = await pool(ledger).query<{
     id: string;
     partition: number;
@@ -102,33 +107,41 @@ export async function checkInvariants(
     file_path: string;
     valid_count: number;
   }>('SELECT * FROM batches WHERE topic = $1 ORDER BY partition, start_offset', [topic]);
-  const inBatches = new Map<string, string[]>();
-  const inSnapshots = new Map<string, number>();
+  const evidence: BatchEvidence[] = [];
   for (const b of batches) {
-    if (b.status !== 'used') problems.push(`batch ${b.id} is ${b.status}, not used`);
-    const ids = await ledger.batchSampleIds(b.id);
-    for (const id of ids) inBatches.set(id, [...(inBatches.get(id) ?? []), b.id]);
+    const { rows } = await pool(ledger).query<{ sample_id: string }>(
+      'SELECT sample_id FROM batch_samples WHERE batch_id = $1',
+      [b.id],
+    );
     const snap = await readBatchSnapshot(b.file_path).catch((e: Error) => {
       problems.push(`batch ${b.id}: snapshot ${b.file_path} unreadable (${e.message})`);
       return undefined;
     });
-    if (snap) {
-      for (const id of snap.ids) inSnapshots.set(id, (inSnapshots.get(id) ?? 0) + 1);
-      const a = [...snap.ids].sort().join(',');
-      if (a !== ids.join(',') || snap.ids.length !== b.valid_count) {
-        problems.push(
-          `batch ${b.id}: snapshot ids differ from the ledger's (${snap.ids.length} vs ${ids.length})`,
-        );
-      }
+    if (snap && snap.ids.length !== b.valid_count) {
+      problems.push(`batch ${b.id}: ${snap.ids.length} ids in the snapshot, valid_count ${b.valid_count}`);
     }
+    evidence.push({
+      id: b.id,
+      status: b.status,
+      cycleId: b.retrain_cycle_id,
+      ledgerIds: rows.map((r) => r.sample_id),
+      snapshotIds: snap?.ids,
+    });
   }
-  const lost = [...validIds].filter((id) => !inBatches.has(id));
-  const duplicated = [...validIds].filter(
-    (id) => (inBatches.get(id)?.length ?? 0) > 1 || (inSnapshots.get(id) ?? 0) > 1,
-  );
-  const strangers = [...inBatches.keys()].filter((id) => !validIds.has(id));
-  if (strangers.length)
-    problems.push(`${strangers.length} ids in batches were never sent as valid, e.g. ${strangers[0]}`);
+  const onTopic = await readTopic(kafka, topic, (m) => ({
+    key: m.key,
+    partition: m.partition,
+    offset: m.offset,
+  }));
+  const verdict = judgeSamples({
+    requested: truth.requests.requested,
+    requestedCount: truth.requests.requestedCount,
+    poisonOffsets: new Set(truth.requests.poisonRecords.map((p) => `${p.partition}:${p.offset}`)),
+    topic: onTopic,
+    batches: evidence,
+    trained: truth.trained,
+  });
+  problems.push(...verdict.problems);
 
   // Cycles: every batch used by a recorded cycle; every decided cycle has its finished MLflow run.
   const { rows: cycles } = await pool(ledger).query<{ id: string; decision: string }>(
@@ -180,5 +193,10 @@ export async function checkInvariants(
   }
 
   await checkChampion(deps, problems);
-  return { samplesChecked: validIds.size, lost, duplicated, problems };
+  return {
+    samplesChecked: verdict.samplesChecked,
+    lost: verdict.lost,
+    duplicated: verdict.duplicated,
+    problems,
+  };
 }

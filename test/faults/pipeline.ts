@@ -8,7 +8,15 @@ export interface ActivityRun {
   /** Attempts the server started (1 when the first one succeeded). */
   readonly attempts: number;
   readonly result?: unknown;
+  /** Server times (ms) of the last attempt's start and of the completion, when there was one. */
+  readonly startedAt?: number;
+  readonly completedAt?: number;
 }
+
+type EventTime =
+  { seconds?: { toString(): string } | number | null; nanos?: number | null } | null | undefined;
+const ms = (t: EventTime): number | undefined =>
+  t?.seconds == null ? undefined : Number(t.seconds.toString()) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
 
 export class Pipeline {
   private constructor(
@@ -52,7 +60,10 @@ export class Pipeline {
   /** Every activity the workflow ran, in order, with attempts and (JSON) result. */
   async activities(workflowId: string): Promise<ActivityRun[]> {
     const history = await this.handle(workflowId).fetchHistory();
-    const scheduled = new Map<string, { type: string; attempts: number; result?: unknown }>();
+    const scheduled = new Map<
+      string,
+      { type: string; attempts: number; result?: unknown; startedAt?: number; completedAt?: number }
+    >();
     for (const e of history.events ?? []) {
       const id = String(e.eventId);
       if (e.activityTaskScheduledEventAttributes) {
@@ -62,15 +73,39 @@ export class Pipeline {
         });
       } else if (e.activityTaskStartedEventAttributes) {
         const s = scheduled.get(String(e.activityTaskStartedEventAttributes.scheduledEventId));
-        if (s) s.attempts = e.activityTaskStartedEventAttributes.attempt ?? 1;
+        if (s) {
+          s.attempts = e.activityTaskStartedEventAttributes.attempt ?? 1;
+          s.startedAt = ms(e.eventTime);
+        }
       } else if (e.activityTaskCompletedEventAttributes) {
         const s = scheduled.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId));
+        if (s) s.completedAt = ms(e.eventTime);
         const data = e.activityTaskCompletedEventAttributes.result?.payloads?.[0]?.data;
         // void results are binary/null payloads with no data
         if (s && data?.length) s.result = JSON.parse(Buffer.from(data).toString('utf8'));
       }
     }
     return [...scheduled.values()];
+  }
+
+  /**
+   * Recovery time of a fault injected at `at` into these workflows: until the next successful completion of
+   * the activity that noticed it (its retry), or of any activity when none was seen failing. undefined when
+   * no activity completed after the injection.
+   */
+  async recoveryMs(
+    workflowIds: readonly string[],
+    at: number,
+    noticedBy?: string,
+  ): Promise<number | undefined> {
+    const done: number[] = [];
+    for (const id of workflowIds) {
+      for (const a of await this.activities(id).catch(() => [] as ActivityRun[])) {
+        if (a.completedAt !== undefined && a.completedAt > at && (!noticedBy || a.type === noticedBy))
+          done.push(a.completedAt);
+      }
+    }
+    return done.length ? Math.min(...done) - at : undefined;
   }
 
   /** Ends workflows a crashed earlier run left open, so they cannot act on this run's workers. */

@@ -142,32 +142,47 @@ export interface DeadLetter {
   readonly offset: string;
 }
 
-/** Every record of the dead-letter topic, read with a throwaway group until the log end. */
-export async function readDeadLetters(kafka: Kafka, topic: string): Promise<DeadLetter[]> {
+/** Every record of a topic up to its current log end, read with the suite's own throwaway group. */
+export async function readTopic<T>(
+  kafka: Kafka,
+  topic: string,
+  map: (m: { key: string; partition: number; offset: string; header(k: string): string }) => T,
+): Promise<T[]> {
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
   const total = ends.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-  const out: DeadLetter[] = [];
+  const out: T[] = [];
   if (total === 0) return out;
-  const consumer = kafka.consumer({ groupId: `faults-dlq-reader-${randomBytes(4).toString('hex')}` });
+  const consumer = kafka.consumer({ groupId: `faults-reader-${randomBytes(4).toString('hex')}` });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ message }) => {
-        const h = (k: string) => message.headers?.[k]?.toString() ?? '';
-        out.push({
-          reason: h(DLQ_HEADER.reason),
-          partition: h(DLQ_HEADER.sourcePartition),
-          offset: h(DLQ_HEADER.sourceOffset),
-        });
+      eachMessage: async ({ message, partition }) => {
+        out.push(
+          map({
+            key: message.key?.toString() ?? '',
+            partition,
+            offset: message.offset,
+            header: (k) => message.headers?.[k]?.toString() ?? '',
+          }),
+        );
       },
     });
-    await waitFor(`${total} dead letters from ${topic}`, () => out.length >= total, { timeoutMs: 60_000 });
+    await waitFor(`${total} records from ${topic}`, () => out.length >= total, { timeoutMs: 120_000 });
   } finally {
     await consumer.disconnect();
   }
   return out;
+}
+
+/** Every record of the dead-letter topic. */
+export function readDeadLetters(kafka: Kafka, topic: string): Promise<DeadLetter[]> {
+  return readTopic(kafka, topic, (m) => ({
+    reason: m.header(DLQ_HEADER.reason),
+    partition: m.header(DLQ_HEADER.sourcePartition),
+    offset: m.header(DLQ_HEADER.sourceOffset),
+  }));
 }

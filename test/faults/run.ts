@@ -3,9 +3,10 @@
  * with the workers as child processes. Prints each case's outcome and duration, then the summary line,
  * and exits non-zero unless every case passed with nothing lost or duplicated.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CASES } from './cases';
+import { RequestLog } from './requests';
 import { invariants, openClients, type Suite } from './suite';
 import { SuiteStack } from './stack-control';
 import { suiteEnv } from './suite-env';
@@ -17,6 +18,13 @@ interface CaseOutcome {
   readonly ok: boolean;
   readonly ms: number;
   readonly detail: string;
+  /** Per injection: `#n <recovery>` (injection to the pipeline's next successful step). */
+  readonly recovery: string;
+}
+
+/** Why the suite could not finish, for the summary line. */
+class Aborted extends Error {
+  override name = 'Aborted';
 }
 
 const say = (m: string) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -37,10 +45,17 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   const env = suiteEnv();
   const { cfg } = env;
-  const only = process.argv.slice(2);
-  say(`run ${env.tag}: state ${cfg.stack.stateDir}, run folder ${env.runDir}`);
+  const only = process.argv.slice(2).filter((a) => /^\d+$/.test(a));
+  const unknown = only.filter((n) => Number(n) < 1 || Number(n) > CASES.length);
+  if (unknown.length) throw new Aborted(`no case ${unknown.join(', ')}: cases are 1..${CASES.length}`);
   const stack = new SuiteStack(cfg, say);
-  await stack.up();
+  // A fresh instance every run: earlier runs' databases, topics, histories and folders would pile up.
+  await stack.wipe();
+  mkdirSync(env.logsDir, { recursive: true });
+  say(`run ${env.tag}: state ${cfg.stack.stateDir} (wiped), run folder ${env.runDir}`);
+  await stack.up().catch((e: Error) => {
+    throw new Aborted(`stack up failed: ${e.message.split('\n')[0]}`);
+  });
   const clients = await openClients(cfg);
   const s: Suite = {
     env,
@@ -49,7 +64,10 @@ async function main(): Promise<number> {
     io: new WorkerProcess('io', env.env, env.logsDir),
     training: new WorkerProcess('training', env.env, env.logsDir),
     ...clients,
-    extraValidIds: new Set(),
+    requests: new RequestLog(cfg),
+    trained: new Map(),
+    retrains: new Set(),
+    injections: [],
     faults: 0,
     poisonRouted: 0,
     say,
@@ -79,12 +97,21 @@ async function main(): Promise<number> {
 
     for (const c of CASES.filter((c, i) => !only.length || only.includes(String(i + 1)))) {
       const tc = Date.now();
+      s.injections = [];
       say(`case ${c.name}: start`);
       let ok = false;
       let detail: string;
+      let ran = false;
       try {
         detail = await c.run(s);
-        // Workers must be up for the next case whatever the case did to them.
+        ran = true;
+      } catch (e) {
+        detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      }
+      // Services and workers must be up for the next case (and the checker) whatever the case did to them.
+      await stack.up().catch((e: Error) => say(`stack up after the case failed: ${e.message}`));
+      for (const w of [s.io, s.training]) if (!w.running()) await w.start().catch(() => undefined);
+      try {
         const inv = await invariants(s);
         samples = inv.samplesChecked;
         lost = inv.lost.length;
@@ -96,14 +123,24 @@ async function main(): Promise<number> {
             ? [`duplicated ${inv.duplicated.length}: ${inv.duplicated.slice(0, 3).join(', ')}`]
             : []),
         ];
-        ok = broken.length === 0;
-        if (!ok) detail = `${detail}; INVARIANTS BROKEN: ${broken.join('; ')}`;
+        ok = ran && broken.length === 0;
+        if (broken.length) detail = `${detail}; INVARIANTS BROKEN: ${broken.join('; ')}`;
         else detail = `${detail}; invariants hold over ${inv.samplesChecked} samples`;
       } catch (e) {
-        detail = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        detail = `${detail}; invariants check failed: ${e instanceof Error ? e.message : String(e)}`;
       }
-      for (const w of [s.io, s.training]) if (!w.running()) await w.start().catch(() => undefined);
-      outcomes.push({ name: c.name, ok, ms: Date.now() - tc, detail });
+      const recovery: string[] = [];
+      for (const i of s.injections) {
+        const r = await s.pipeline.recoveryMs(i.workflows, i.at, i.noticedBy).catch(() => undefined);
+        recovery.push(
+          `#${i.n} ${r === undefined ? 'n/a' : seconds(r)}${i.noticedBy ? ` (${i.noticedBy})` : ''}`,
+        );
+        if (!i.effect) {
+          ok = false;
+          detail = `${detail}; fault ${i.n} has no evidence that it took effect`;
+        }
+      }
+      outcomes.push({ name: c.name, ok, ms: Date.now() - tc, detail, recovery: recovery.join(', ') });
       say(`case ${c.name}: ${ok ? 'PASS' : 'FAIL'} in ${seconds(Date.now() - tc)} — ${detail}`);
     }
   } finally {
@@ -120,15 +157,23 @@ async function main(): Promise<number> {
       ok: false,
       ms: 0,
       detail: `password found in ${leaks.join(', ')}`,
+      recovery: '',
     });
 
   console.log('');
-  console.log('case | result | duration | detail');
+  console.log('case | result | duration | recovery (fault: injection → next successful step) | detail');
   for (const o of outcomes)
-    console.log(`${o.name} | ${o.ok ? 'PASS' : 'FAIL'} | ${seconds(o.ms)} | ${o.detail}`);
+    console.log(`${o.name} | ${o.ok ? 'PASS' : 'FAIL'} | ${seconds(o.ms)} | ${o.recovery} | ${o.detail}`);
   console.log(`stack logs: ${stack.logsDir}; worker logs: ${env.logsDir}`);
   console.log(`suite duration: ${seconds(Date.now() - t0)}`);
   const allPassed = outcomes.length > 0 && outcomes.every((o) => o.ok);
+  // S must be the suite's own count: every sample it asked for was checked, no more, no fewer.
+  if (samples !== s.requests.requestedCount) {
+    console.log(
+      `fault suite: aborted (checked ${samples} samples, but the suite asked for ${s.requests.requestedCount})`,
+    );
+    return 1;
+  }
   console.log(
     `fault suite: ${s.faults} faults injected, ${samples} samples checked, lost ${lost}, duplicated ${duplicated}, poison ${s.poisonRouted} routed`,
   );
@@ -139,7 +184,8 @@ main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     console.error(e instanceof Error ? (e.stack ?? e.message) : e);
-    console.log('fault suite: 0 faults injected, 0 samples checked, lost 0, duplicated 0, poison 0 routed');
+    const cause = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+    console.log(`fault suite: aborted (${cause})`);
     process.exit(1);
   },
 );

@@ -3,7 +3,6 @@
  * per-run topic, group, experiment, model, database and folders, so a run disturbs nobody's state.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, REPO_ROOT, type Config } from '../../src/config';
 import { pipelineEnv } from '../support/pipeline-env';
@@ -24,7 +23,6 @@ export function suiteEnv(): SuiteEnv {
   const tag = `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
   const runDir = path.join(FAULTS_STATE_DIR, 'runs', tag);
   const logsDir = path.join(runDir, 'logs');
-  mkdirSync(logsDir, { recursive: true });
   const overrides: Record<string, string> = {
     STACK_STATE_DIR: FAULTS_STATE_DIR,
     POSTGRES_PORT: '5532',

@@ -10,6 +10,7 @@ import type { RetrainInput, RetrainResult, StreamNewDataResult, WorkflowProgress
 import { checkInvariants, type InvariantResult } from './invariants';
 import { Pipeline } from './pipeline';
 import type { SuiteStack } from './stack-control';
+import type { RequestLog } from './requests';
 import type { SuiteEnv } from './suite-env';
 import { waitFor } from './wait';
 import type { WorkerProcess } from './worker-process';
@@ -33,8 +34,14 @@ export interface Suite {
   readonly ledger: Ledger;
   readonly kafka: Kafka;
   readonly mlflow: MlflowClient;
-  /** Valid ids sent to the topic besides the stream split (poison case extras). */
-  readonly extraValidIds: Set<string>;
+  /** What the suite asked to publish: the truth `lost` and `duplicated` are judged against. */
+  readonly requests: RequestLog;
+  /** Batch ids each finished retrain reported, by retrain workflow id. */
+  readonly trained: Map<string, readonly string[]>;
+  /** Every retrain workflow the suite started (directly or through a stream workflow). */
+  readonly retrains: Set<string>;
+  /** This case's injections, for the recovery times. */
+  injections: Injection[];
   faults: number;
   poisonRouted: number;
   say(message: string): void;
@@ -49,10 +56,59 @@ export async function openClients(cfg: Config) {
   };
 }
 
-/** Counts a fault and says what it is. */
-export function inject(s: Suite, what: string): void {
+/** One injected fault: when, into which workflows' run, and which activity noticed it. */
+export interface Injection {
+  readonly n: number;
+  readonly what: string;
+  readonly at: number;
+  readonly workflows: readonly string[];
+  /** Activity type whose failed attempt showed the pipeline noticed; recovery is its next success. */
+  noticedBy?: string;
+  /** How the injection was seen to take effect (pid gone, port closed). */
+  effect?: string;
+}
+
+/** Counts a fault, says what it is, and remembers it for the case's recovery time. */
+export function inject(s: Suite, what: string, workflows: readonly string[]): Injection {
   s.faults += 1;
   s.say(`FAULT ${s.faults}: ${what}`);
+  const i: Injection = { n: s.faults, what, at: Date.now(), workflows };
+  s.injections.push(i);
+  return i;
+}
+
+/** Records the evidence that an injection took effect. */
+export function tookEffect(s: Suite, i: Injection, effect: string): void {
+  i.effect = effect;
+  s.say(`  fault ${i.n} took effect: ${effect}`);
+}
+
+/** Waits until an activity of the workflow is pending with a failed attempt (attempt ≥ 2 or a failure). */
+export async function waitNoticed(
+  s: Suite,
+  i: Injection,
+  workflowId: string,
+  pred: (a: { type: string; attempt: number; lastFailure?: string }) => boolean = () => true,
+  timeoutMs = 180_000,
+): Promise<{ type: string; attempt: number; lastFailure?: string }> {
+  const hit = await waitFor(
+    `${workflowId}: an activity failing on fault ${i.n} (${i.what})`,
+    async () =>
+      (await s.pipeline.pendingActivities(workflowId)).find(
+        (a) => (a.attempt >= 2 || a.lastFailure !== undefined) && pred(a),
+      ),
+    { timeoutMs, intervalMs: 250 },
+  );
+  i.noticedBy = hit.type;
+  s.say(
+    `  fault ${i.n} noticed: ${hit.type} attempt ${hit.attempt} (${hit.lastFailure?.slice(0, 80) ?? 'retrying'})`,
+  );
+  return hit;
+}
+
+/** Asks the stream workflow for `count` new samples and logs them as requested. */
+export function requestStream(s: Suite, count: number): void {
+  s.requests.stream(count);
 }
 
 export async function publishedIds(s: Suite): Promise<Set<string>> {
@@ -64,9 +120,21 @@ export async function publishedIds(s: Suite): Promise<Set<string>> {
 }
 
 export async function invariants(s: Suite): Promise<InvariantResult> {
-  const valid = await publishedIds(s);
-  for (const id of s.extraValidIds) valid.add(id);
-  return checkInvariants({ cfg: s.cfg, ledger: s.ledger, kafka: s.kafka, mlflow: s.mlflow }, valid);
+  // A case that failed before reading its retrain's result still leaves the batches that retrain trained.
+  for (const id of s.retrains) {
+    if (s.trained.has(id)) continue;
+    const d = await s.pipeline
+      .handle(id)
+      .describe()
+      .catch(() => undefined);
+    if (d?.status.name !== 'COMPLETED') continue;
+    const r = (await s.pipeline.handle(id).result()) as RetrainResult;
+    if (r.batchIds?.length) s.trained.set(id, r.batchIds);
+  }
+  return checkInvariants(
+    { cfg: s.cfg, ledger: s.ledger, kafka: s.kafka, mlflow: s.mlflow },
+    { requests: s.requests, trained: s.trained },
+  );
 }
 
 /** Publishes `count` new samples; the stream workflow starts the retrain once they are all lag. */
@@ -78,6 +146,8 @@ export async function streamWithRetrain(
 ): Promise<{ streamId: string; retrainId: string }> {
   const streamId = `stream-${name}-${s.env.tag}`;
   const retrainId = `retrain-${name}-${s.env.tag}`;
+  requestStream(s, count);
+  s.retrains.add(retrainId);
   await s.pipeline.start('streamNewDataWorkflow', streamId, [
     { count, lagThreshold: count, retrainWorkflowId: retrainId, retrain },
   ]);
@@ -112,7 +182,9 @@ export async function retrainResult(
       timeoutMs,
     ).unref(),
   );
-  return Promise.race([s.pipeline.handle(retrainId).result() as Promise<RetrainResult>, timer]);
+  const r = await Promise.race([s.pipeline.handle(retrainId).result() as Promise<RetrainResult>, timer]);
+  if (r.batchIds?.length) s.trained.set(retrainId, r.batchIds);
+  return r;
 }
 
 /** Polls the workflow's progress query until `pred` holds. */
