@@ -3,6 +3,7 @@
  * (`import type`), so they neither pull domain code into the workflow bundle nor break when a domain
  * module changes shape; the real activities and the test fakes both implement them.
  */
+import type { CycleOutcome, cycleRecord } from '../domain/cycle/outcome';
 import type { EpochRecord, Score, SplitScores, TrainingProgress } from '../shared';
 
 /** The configuration a workflow decides with, read once per run by an activity so replays see the same. */
@@ -153,51 +154,16 @@ export interface BootstrapLogInput {
   readonly reportFile: string;
 }
 
-export interface RetrainLogInput {
-  readonly key: string;
-  readonly decision: 'promoted' | 'rejected' | 'skipped';
-  readonly reason: string;
-  readonly championBefore: string | null;
-  readonly championAfter: string | null;
-  readonly settings: {
-    readonly fineTuneEpochs: number;
-    readonly promotionMinGain: number;
-    readonly promotionTestTolerance: number;
-  };
-  readonly hyperparameters?: Readonly<Record<string, number | string>>;
-  readonly mix?: { readonly newCount: number; readonly replayCount: number };
-  readonly counts: { readonly consumed: number; readonly valid: number; readonly deadLettered: number };
-  readonly batchIds?: readonly string[];
-  readonly prequential?: Score;
-  readonly champion?: SplitScores;
-  readonly challenger?: SplitScores;
-  readonly epochs?: readonly EpochRecord[];
-  /** Promoted cycles: the stored challenger, registered and aliased `champion`. */
-  readonly promotedVersionId?: string;
-  /** Challenger's evaluation report (evaluateOnSplits). */
-  readonly reportFile?: string;
-}
+/** What logRetrainRun logs: the cycle's outcome (legacy inputs scheduled before it carried `key`). */
+export type RetrainLogInput = CycleOutcome;
 
 export interface RunLogResult {
   readonly runId: string;
   readonly registeredVersion?: string;
 }
 
-export interface CycleRecord {
-  readonly cycleId: string;
-  readonly decision: 'promoted' | 'rejected' | 'skipped';
-  readonly reason: string;
-  readonly championBefore: string | null;
-  readonly championAfter: string | null;
-  readonly metrics: Readonly<Record<string, number | string>>;
-}
-
-/** A score as the tracking code logs it (NaN for a digit absent from the set). */
-export interface ScoreLogInput {
-  readonly accuracy: number;
-  readonly loss: number;
-  readonly perClassAccuracy?: readonly number[];
-}
+/** The ledger's record of a cycle (cycleRecord of its outcome). */
+export type CycleRecord = ReturnType<typeof cycleRecord>;
 
 /** Activities of the IO task queue: data, Kafka, MLflow, PostgreSQL and the model store. */
 export interface IoActivities {

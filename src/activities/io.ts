@@ -8,7 +8,7 @@ import { Context } from '@temporalio/activity';
 import type { Config } from '../config';
 import { prepareSplits, readManifest, splitManifestPath, streamSamples, type Download } from '../domain/data';
 import type { BatchLedger } from '../domain/ledger/port';
-import type { BatchEntry } from '../domain/ledger/types';
+import { deadLettersByReason } from '../domain/ledger/batches';
 import type { ModelStore } from '../domain/registry/store';
 import { publishSamples } from '../domain/stream/publish';
 import type { SampleLog } from '../domain/stream/ports';
@@ -16,11 +16,12 @@ import { commitUsedOffsets, markBatchesUsed, takeBatches } from '../domain/strea
 import {
   logBootstrapRun,
   logRetrainRun,
-  type BatchDatasetSource,
+  retrainRunInput,
+  scoreLogOf,
   type TrackingClient,
 } from '../domain/tracking';
 import { trainingTaskQueue, type Score } from '../shared';
-import type { IoActivities, ScoreLogInput } from './contracts';
+import type { IoActivities } from './contracts';
 import { InvalidInputError } from './errors';
 import { runDir } from './run-files';
 import type { EvaluationReport } from './training';
@@ -48,12 +49,6 @@ const mutable = ({ perClassAccuracy, ...s }: Score) => ({
   ...(perClassAccuracy ? { perClassAccuracy: [...perClassAccuracy] } : {}),
 });
 
-const scoreLog = (s: Score): ScoreLogInput => ({
-  accuracy: s.accuracy,
-  loss: s.loss,
-  ...(s.perClassAccuracy ? { perClassAccuracy: s.perClassAccuracy.map((a) => a ?? NaN) } : {}),
-});
-
 async function readReport(file: string): Promise<EvaluationReport> {
   try {
     return JSON.parse(await fs.readFile(file, 'utf8')) as EvaluationReport;
@@ -62,15 +57,6 @@ async function readReport(file: string): Promise<EvaluationReport> {
       `evaluation report ${file} cannot be read (${(err as Error).message}); evaluate the model again`,
     );
   }
-}
-
-function sumReasons(batches: readonly BatchEntry[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const b of batches) {
-    for (const [reason, n] of Object.entries(b.deadLettersByReason ?? {}))
-      out[reason] = (out[reason] ?? 0) + n;
-  }
-  return out;
 }
 
 const misclassifiedOf = (r: EvaluationReport) =>
@@ -244,7 +230,7 @@ export function createIoActivities(deps: IoDeps): IoActivities {
         consumed: taken.batches.reduce((n, b) => n + b.consumedCount, 0),
         valid: taken.batches.reduce((n, b) => n + b.validCount, 0),
         deadLettered: taken.batches.reduce((n, b) => n + b.deadLetteredCount, 0),
-        deadLettersByReason: sumReasons(taken.batches),
+        deadLettersByReason: deadLettersByReason(taken.batches),
         resumed: taken.reused,
         replayFiles,
       };
@@ -261,8 +247,8 @@ export function createIoActivities(deps: IoDeps): IoActivities {
         params: input.params,
         epochs: input.epochs,
         evaluation: {
-          validation: scoreLog(input.scores.validation),
-          test: { ...scoreLog(input.scores.test), confusion: report.confusion },
+          validation: scoreLogOf(input.scores.validation),
+          test: { ...scoreLogOf(input.scores.test), confusion: report.confusion },
         },
         misclassified: misclassifiedOf(report),
         manifest: await manifest(),
@@ -275,66 +261,24 @@ export function createIoActivities(deps: IoDeps): IoActivities {
     },
 
     async logRetrainRun(input) {
-      const report = input.reportFile ? await readReport(input.reportFile) : undefined;
-      let batch: BatchDatasetSource | undefined;
-      const rows = await Promise.all((input.batchIds ?? []).map((id) => ledger.getBatch(id)));
-      const found = rows.filter((r) => r !== undefined);
-      if (found.length) {
-        // The tracking composition logs one batch dataset; with several partitions the first stands for all.
-        const first = found[0]!;
-        batch = {
-          batchId: first.id,
-          sha256: first.sha256,
-          records: found.reduce((n, r) => n + r.validCount, 0),
-          topic: first.topic,
-          offsets: Object.fromEntries(
-            found.map((r) => [String(r.partition), `${r.startOffset}..${r.endOffset}`]),
-          ),
-        };
-      }
-      // From the ledger, not the workflow: a resumed batch's reasons were counted by an earlier cycle.
-      const deadLettersByReason = sumReasons(found);
-      const run = await logRetrainRun(mlflow, target, {
-        key: input.key,
-        workflowId: Context.current().info.workflowExecution?.workflowId ?? input.key,
-        cycleId: input.key,
-        gitCommit: await deps.gitCommit(),
-        decision: input.decision,
-        reason: input.reason,
-        championBefore: input.championBefore,
-        championAfter: input.championAfter,
-        settings: { ...input.settings, replayShare: cfg.training.replayShare },
-        ...(input.hyperparameters ? { hyperparameters: input.hyperparameters } : {}),
-        ...(input.mix ? { mix: input.mix } : {}),
-        counts: { ...input.counts, deadLettersByReason },
-        ...(batch ? { batch } : {}),
-        ...(input.prequential ? { prequential: scoreLog(input.prequential) } : {}),
-        ...(input.champion
-          ? {
-              champion: {
-                validation: scoreLog(input.champion.validation),
-                test: scoreLog(input.champion.test),
-              },
-            }
-          : {}),
-        ...(input.challenger
-          ? {
-              challenger: {
-                validation: scoreLog(input.challenger.validation),
-                test: { ...scoreLog(input.challenger.test), confusion: report?.confusion ?? [] },
-              },
-            }
-          : {}),
-        ...(input.epochs ? { epochs: input.epochs } : {}),
-        ...(input.promotedVersionId
-          ? {
-              promotedVersion: {
-                id: input.promotedVersionId,
-                dir: store.versionPath(input.promotedVersionId),
-              },
-            }
-          : {}),
-      });
+      // An attempt scheduled before the input was the cycle's outcome named the cycle `key`.
+      const outcome = input.cycleId ? input : { ...input, cycleId: (input as { key?: string }).key ?? '' };
+      const report = outcome.reportFile ? await readReport(outcome.reportFile) : undefined;
+      const rows = await Promise.all((outcome.batchIds ?? []).map((id) => ledger.getBatch(id)));
+      const run = await logRetrainRun(
+        mlflow,
+        target,
+        retrainRunInput(outcome, {
+          workflowId: Context.current().info.workflowExecution?.workflowId ?? outcome.cycleId,
+          gitCommit: await deps.gitCommit(),
+          replayShare: cfg.training.replayShare,
+          batches: rows.filter((r) => r !== undefined),
+          ...(report ? { confusion: report.confusion } : {}),
+          ...(outcome.promotedVersionId
+            ? { promotedVersionDir: store.versionPath(outcome.promotedVersionId) }
+            : {}),
+        }),
+      );
       return {
         runId: run.runId,
         ...(run.registeredVersion ? { registeredVersion: run.registeredVersion } : {}),

@@ -1,7 +1,7 @@
 import type { BootstrapInput, BootstrapResult } from '../shared';
 import { ioActivities as io, trainingActivities } from './activity-options';
 import { invalidInput } from './errors';
-import { splitMetrics } from './metrics';
+import { splitMetrics } from '../domain/cycle/outcome';
 import { trackProgress } from './progress';
 import { newVersionId, runKey } from './run-keys';
 

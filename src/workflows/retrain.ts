@@ -1,20 +1,26 @@
-import { patched } from '@temporalio/workflow';
-import type { PipelineSettings, RetrainLogInput } from '../activities/contracts';
+import { deprecatePatch, patched } from '@temporalio/workflow';
+import type { PipelineSettings } from '../activities/contracts';
+import {
+  cycleRecord,
+  cycleResult,
+  splitMetrics,
+  trainedChallenger,
+  type CycleOutcome,
+} from '../domain/cycle/outcome';
 import type { RetrainInput, RetrainResult, SplitScores } from '../shared';
 import { ioActivities as io, mlflowCatchUpActivities, trainingActivities } from './activity-options';
 import { invalidInput } from './errors';
-import { scoreMetrics, splitMetrics } from './metrics';
-import { trackProgress } from './progress';
+import { trackProgress, type ProgressTracker } from './progress';
 import { decidePromotion } from './promotion-rule';
 import { newVersionId, runKey } from './run-keys';
 
-/** Cycle-record metrics per poison reason, named like the MLflow run's (`dead_letters/<reason>`). */
-function reasonMetrics(byReason: Readonly<Record<string, number>> = {}): Record<string, number> {
-  return Object.fromEntries(Object.entries(byReason).map(([r, n]) => [`dead_letters/${r}`, n]));
-}
-
-/** Patch id: cycles started after it log to MLflow last, after the ledger and the offset commit. */
+/**
+ * Deprecated patch id: trained cycles log to MLflow last, after the ledger and the offset commit. Every
+ * open cycle took that branch; the marker stays written until no history without it can be replayed.
+ */
 const MLFLOW_AFTER_COMMIT = 'mlflow-after-commit';
+/** Patch id: skipped cycles end like trained ones (histories before it logged to MLflow first). */
+const ONE_CYCLE_EXIT = 'one-cycle-exit';
 /** Patch id: cycles started after it take the champion's scores from its metadata when it has them. */
 const CHAMPION_SCORES_RECORDED = 'champion-scores-recorded';
 
@@ -61,82 +67,46 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
   progress.stage('reading settings');
   const settings = withOverrides(await io.readSettings(), input);
   const training = trainingActivities(settings.trainingTaskQueue);
-  const logSettings = {
-    fineTuneEpochs: settings.fineTuneEpochs,
-    promotionMinGain: settings.promotion.minGain,
-    promotionTestTolerance: settings.promotion.testTolerance,
-  };
+  const noCounts = { consumed: 0, valid: 0, deadLettered: 0 };
+  const skip = (reason: string, championBefore: string | null) => ({
+    cycleId,
+    decision: 'skipped' as const,
+    reason: `skipped: ${reason}`,
+    championBefore,
+    championAfter: championBefore,
+    settings: {
+      fineTuneEpochs: settings.fineTuneEpochs,
+      promotionMinGain: settings.promotion.minGain,
+      promotionTestTolerance: settings.promotion.testTolerance,
+    },
+    counts: noCounts,
+  });
 
   progress.stage('checking champion');
   const champion = await io.getChampion();
-  const noCounts = { consumed: 0, valid: 0, deadLettered: 0 };
-  if (!champion) {
-    const reason = 'skipped: no champion yet (run bootstrap first)';
-    await io.recordCycle({
-      cycleId,
-      decision: 'skipped',
-      reason,
-      championBefore: null,
-      championAfter: null,
-      metrics: {},
-    });
-    progress.stage(reason);
-    return {
-      cycleId,
-      decision: 'skipped',
-      reason,
-      counts: noCounts,
-      championBefore: null,
-      championAfter: null,
-    };
-  }
+  if (!champion) return finishCycle(skip('no champion yet (run bootstrap first)', null), progress);
   const championBefore = champion.versionId;
 
   // (1)-(3) consume a bounded batch (no commit), dead-letter invalid records, snapshot + ledger.
   progress.stage('taking batch');
   const batch = await io.takeBatch(settings.batch);
   if (batch.status === 'too-few') {
-    const reason = `skipped: not enough new data (${batch.available} records, need ${settings.batch.minRecords})`;
     progress.count('available', batch.available);
-    const run = await io.logRetrainRun({
-      key: cycleId,
-      decision: 'skipped',
-      reason,
-      championBefore,
-      championAfter: championBefore,
-      settings: logSettings,
-      counts: noCounts,
-    });
-    await io.recordCycle({
-      cycleId,
-      decision: 'skipped',
-      reason,
-      championBefore,
-      championAfter: championBefore,
-      metrics: { available: batch.available, mlflow_run_id: run.runId },
-    });
-    progress.stage(reason);
-    return {
-      cycleId,
-      decision: 'skipped',
-      reason,
-      counts: { ...noCounts, consumed: batch.available },
-      championBefore,
-      championAfter: championBefore,
-      mlflowRunId: run.runId,
-    };
+    const need = `${batch.available} records, need ${settings.batch.minRecords}`;
+    return finishCycle(
+      { ...skip(`not enough new data (${need})`, championBefore), available: batch.available },
+      progress,
+    );
   }
-  const counts = { consumed: batch.consumed, valid: batch.valid, deadLettered: batch.deadLettered };
-  progress.count('consumed', counts.consumed);
-  progress.count('valid', counts.valid);
-  progress.count('deadLettered', counts.deadLettered);
-  const countMetrics = {
-    consumed: counts.consumed,
-    valid: counts.valid,
-    dead_lettered: counts.deadLettered,
-    ...reasonMetrics(batch.deadLettersByReason),
-    batch_ids: batch.batchIds.join(','),
+  const taken = {
+    counts: { consumed: batch.consumed, valid: batch.valid, deadLettered: batch.deadLettered },
+    batchIds: batch.batchIds,
+    resumedBatch: batch.resumed,
+    deadLettersByReason: batch.deadLettersByReason ?? {},
   };
+  progress.count('consumed', batch.consumed);
+  progress.count('valid', batch.valid);
+  progress.count('deadLettered', batch.deadLettered);
 
   // A batch of pure poison: its records are on the dead-letter topic already, and nothing is left to
   // train on. It is marked used and the offsets move past it, so the next cycle reads new data instead
@@ -144,41 +114,8 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
   // however few: RETRAIN_MIN_RECORDS gates how many records are read, and waiting would not bring the
   // dead-lettered ones back.
   if (batch.valid === 0) {
-    const reason = `skipped: no valid records in batch (${counts.deadLettered} dead-lettered)`;
-    const run = await io.logRetrainRun({
-      key: cycleId,
-      decision: 'skipped',
-      reason,
-      championBefore,
-      championAfter: championBefore,
-      settings: logSettings,
-      counts,
-      batchIds: batch.batchIds,
-    });
-    await io.recordCycle({
-      cycleId,
-      decision: 'skipped',
-      reason,
-      championBefore,
-      championAfter: championBefore,
-      metrics: { ...countMetrics, mlflow_run_id: run.runId },
-    });
-    progress.stage('marking batch used');
-    await io.markBatchesUsed({ batchIds: batch.batchIds, cycleId });
-    progress.stage('committing offsets');
-    await io.commitOffsets();
-    progress.stage(reason);
-    return {
-      cycleId,
-      decision: 'skipped',
-      reason,
-      batchIds: batch.batchIds,
-      counts,
-      championBefore,
-      championAfter: championBefore,
-      mlflowRunId: run.runId,
-      resumedBatch: batch.resumed,
-    };
+    const reason = `no valid records in batch (${batch.deadLettered} dead-lettered)`;
+    return finishCycle({ ...skip(reason, championBefore), ...taken }, progress);
   }
 
   // (4) Prequential accuracy: the champion on data it has never seen, before training on it.
@@ -208,103 +145,82 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
     report: { key: cycleId, name: 'challenger' },
   });
   const verdict = decidePromotion(championScores, challengerScores, settings.promotion);
-  const metrics = {
-    ...scoreMetrics('prequential', prequential),
-    ...splitMetrics('champion_', championScores),
-    ...splitMetrics('challenger_', challengerScores),
-    validation_gain: verdict.validationGain,
-    test_drop: verdict.testDrop,
-  };
-
-  let championAfter = championBefore;
-  let newVersion: string | undefined;
-  if (verdict.promote) {
-    progress.stage('promoting challenger');
-    newVersion = newVersionId();
-    await io.storeModelVersion({
-      versionId: newVersion,
-      stagedDir: staged.dir,
-      metrics: splitMetrics('', challengerScores),
-      scores: challengerScores,
-      hyperparameters: staged.hyperparameters,
-      parentVersionId: championBefore,
-      batchIds: [...champion.batchIds, ...batch.batchIds],
-      manifestId: null,
-      retrainCycleId: cycleId,
-    });
-    // The store keeps every version in its archive: the old champion stays there, only the pointer moves.
-    await io.promoteModel({ versionId: newVersion });
-    championAfter = newVersion;
-  }
-  const decision = verdict.promote ? 'promoted' : 'rejected';
-
-  // (7) One MLflow run per cycle, promoted or not; the registry alias moves only on promotion.
-  const runInput: RetrainLogInput = {
-    key: cycleId,
-    decision,
+  const trained = {
+    ...skip('', championBefore),
+    ...taken,
     reason: verdict.reason,
-    championBefore,
-    championAfter,
-    settings: logSettings,
-    hyperparameters: staged.hyperparameters,
-    ...(staged.mix ? { mix: staged.mix } : {}),
-    counts,
-    batchIds: batch.batchIds,
     prequential,
     champion: championScores,
     challenger: challengerScores,
+    hyperparameters: staged.hyperparameters,
+    ...(staged.mix ? { mix: staged.mix } : {}),
     epochs: staged.epochs,
-    ...(newVersion ? { promotedVersionId: newVersion } : {}),
     ...(reportFile ? { reportFile } : {}),
   };
-  const recordCycle = (runId?: string) =>
-    io.recordCycle({
-      cycleId,
-      decision,
-      reason: verdict.reason,
-      championBefore,
-      championAfter,
-      metrics: { ...metrics, ...countMetrics, ...(runId ? { mlflow_run_id: runId } : {}) },
-    });
-  // (8) Batch files moved and marked used in the ledger, and only then the offsets committed.
-  const finishBatch = async () => {
+  if (!verdict.promote) return finishCycle({ ...trained, decision: 'rejected' }, progress);
+
+  progress.stage('promoting challenger');
+  const versionId = newVersionId();
+  await io.storeModelVersion({
+    versionId,
+    stagedDir: staged.dir,
+    metrics: splitMetrics('', challengerScores),
+    scores: challengerScores,
+    hyperparameters: staged.hyperparameters,
+    parentVersionId: championBefore,
+    batchIds: [...champion.batchIds, ...batch.batchIds],
+    manifestId: null,
+    retrainCycleId: cycleId,
+  });
+  // The store keeps every version in its archive: the old champion stays there, only the pointer moves.
+  await io.promoteModel({ versionId });
+  return finishCycle(
+    { ...trained, decision: 'promoted', championAfter: versionId, promotedVersionId: versionId },
+    progress,
+  );
+}
+
+/**
+ * Every exit of a cycle: the ledger's cycle record, then the batch marked used and the offsets committed,
+ * and only then the MLflow run (found again by its cycle_id tag), so an MLflow outage cannot hold the
+ * batch or the offsets open; logging retries until the server is back.
+ */
+async function finishCycle(outcome: CycleOutcome, progress: ProgressTracker): Promise<RetrainResult> {
+  const trained = trainedChallenger(outcome);
+  if (trained) deprecatePatch(MLFLOW_AFTER_COMMIT);
+  else if (outcome.championBefore !== null && !patched(ONE_CYCLE_EXIT)) {
+    return finishSkippedAsRecorded(outcome, progress);
+  }
+  progress.stage('recording cycle');
+  await io.recordCycle(cycleRecord(outcome));
+  if (outcome.batchIds) {
     progress.stage('marking batch used');
-    await io.markBatchesUsed({ batchIds: batch.batchIds, cycleId });
+    await io.markBatchesUsed({ batchIds: outcome.batchIds, cycleId: outcome.cycleId });
     progress.stage('committing offsets');
     await io.commitOffsets();
-  };
-
-  let run: { runId: string };
-  if (patched(MLFLOW_AFTER_COMMIT)) {
-    // MLflow down must not hold the cycle open: the ledger, the batch and the offsets are settled first
-    // (the run is found by its cycle_id tag), then logging retries until the server is back.
-    progress.stage('recording cycle');
-    await recordCycle();
-    await finishBatch();
-    progress.stage('logging to MLflow');
-    run = await mlflowCatchUpActivities.logRetrainRun(runInput);
-  } else {
-    progress.stage('logging to MLflow');
-    run = await io.logRetrainRun(runInput);
-    progress.stage('recording cycle');
-    await recordCycle(run.runId);
-    await finishBatch();
   }
-  await io.cleanUpRun({ key: cycleId });
+  // Without a champion there is no lineage to log against.
+  let runId: string | undefined;
+  if (outcome.championBefore !== null) {
+    progress.stage('logging to MLflow');
+    runId = (await mlflowCatchUpActivities.logRetrainRun(outcome)).runId;
+  }
+  if (trained) await io.cleanUpRun({ key: outcome.cycleId });
+  progress.stage(trained ? `done: ${outcome.decision}` : outcome.reason);
+  return cycleResult(outcome, runId);
+}
 
-  progress.stage(`done: ${decision}`);
-  return {
-    cycleId,
-    decision,
-    reason: verdict.reason,
-    batchIds: batch.batchIds,
-    counts,
-    championBefore,
-    championAfter,
-    prequentialAccuracy: prequential.accuracy,
-    champion: championScores,
-    challenger: challengerScores,
-    mlflowRunId: run.runId,
-    resumedBatch: batch.resumed,
-  };
+/** Skipped cycles of histories recorded before ONE_CYCLE_EXIT logged to MLflow before the ledger. */
+async function finishSkippedAsRecorded(
+  outcome: CycleOutcome,
+  progress: ProgressTracker,
+): Promise<RetrainResult> {
+  const run = await io.logRetrainRun(outcome);
+  await io.recordCycle(cycleRecord(outcome, run.runId));
+  if (outcome.batchIds) {
+    await io.markBatchesUsed({ batchIds: outcome.batchIds, cycleId: outcome.cycleId });
+    await io.commitOffsets();
+  }
+  progress.stage(outcome.reason);
+  return cycleResult(outcome, run.runId);
 }

@@ -1,4 +1,5 @@
 /** Rows of the ledger as the rest of the pipeline sees them (offsets as decimal strings: int64). */
+import type { RetrainDecision } from '../../shared';
 
 export type BatchStatus = 'snapshotted' | 'used';
 
@@ -31,8 +32,6 @@ export interface DeadLetterCounts {
   readonly total: number;
   readonly byReason: Readonly<Record<string, number>>;
 }
-
-export type RetrainDecision = 'promoted' | 'rejected' | 'skipped';
 
 export interface RetrainCycle {
   /** The workflow id. */

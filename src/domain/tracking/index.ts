@@ -22,11 +22,12 @@ export {
   RETRAIN_ARTIFACTS,
   logRetrainRun,
   planRetrainRun,
-  type RetrainDecision,
+  retrainRunInput,
+  type RetrainRunContext,
   type RetrainRunInput,
   type SplitScoreLogs,
 } from './retrain-run';
-export type { EpochLog, ScoreLog } from './run-metrics';
+export { scoreLogOf, type EpochLog, type ScoreLog } from './run-metrics';
 export {
   CHAMPION_ALIAS,
   LOGGING_STATE_TAG,

@@ -2,6 +2,10 @@
  * The MLflow run of one retrain cycle, whatever its outcome: promoted (the challenger becomes a new
  * registered version and `champion` moves to it), rejected, or skipped (e.g. not enough new data).
  */
+import type { CycleOutcome } from '../cycle/outcome';
+import { deadLettersByReason } from '../ledger/batches';
+import type { BatchEntry } from '../ledger/types';
+import type { RetrainDecision } from '../../shared';
 import { MlflowInputError } from './tracker';
 import type { TrackingClient } from './tracker';
 import { renderConfusionMatrixPng } from './confusion-matrix-png';
@@ -10,6 +14,7 @@ import { checkModelFolder } from './model-folder';
 import {
   epochMetrics,
   hyperparameterParams,
+  scoreLogOf,
   scoreMetrics,
   type EpochLog,
   type MetricPointInput,
@@ -27,8 +32,6 @@ import {
 export const RETRAIN_ARTIFACTS = {
   challengerConfusionMatrix: 'plots/challenger_confusion_matrix_test.png',
 } as const;
-
-export type RetrainDecision = 'promoted' | 'rejected' | 'skipped';
 
 export interface SplitScoreLogs {
   readonly validation: ScoreLog;
@@ -120,6 +123,68 @@ function comparisonMetrics(champion: SplitScoreLogs, challenger: SplitScoreLogs)
     { key: 'validation_gain', value: challenger.validation.accuracy - champion.validation.accuracy, step: 0 },
     { key: 'test_drop', value: champion.test.accuracy - challenger.test.accuracy, step: 0 },
   ];
+}
+
+/** Where and by what a cycle's run is logged: what its outcome does not say. */
+export interface RetrainRunContext {
+  readonly workflowId: string;
+  readonly gitCommit: string;
+  readonly replayShare: number;
+  /** The ledger's rows of the cycle's batches. */
+  readonly batches: readonly BatchEntry[];
+  /** The challenger's test confusion matrix, from its evaluation report. */
+  readonly confusion?: readonly (readonly number[])[];
+  /** Promoted cycles: the stored version's folder. */
+  readonly promotedVersionDir?: string;
+}
+
+/** The run's input from the cycle's outcome. */
+export function retrainRunInput(o: CycleOutcome, ctx: RetrainRunContext): RetrainRunInput {
+  const [first] = ctx.batches;
+  // The tracking composition logs one batch dataset; with several partitions the first stands for all.
+  const batch: BatchDatasetSource | undefined = first && {
+    batchId: first.id,
+    sha256: first.sha256,
+    records: ctx.batches.reduce((n, r) => n + r.validCount, 0),
+    topic: first.topic,
+    offsets: Object.fromEntries(
+      ctx.batches.map((r) => [String(r.partition), `${r.startOffset}..${r.endOffset}`]),
+    ),
+  };
+  const splits = (s: NonNullable<CycleOutcome['champion']>) => ({
+    validation: scoreLogOf(s.validation),
+    test: scoreLogOf(s.test),
+  });
+  return {
+    key: o.cycleId,
+    workflowId: ctx.workflowId,
+    cycleId: o.cycleId,
+    gitCommit: ctx.gitCommit,
+    decision: o.decision,
+    reason: o.reason,
+    championBefore: o.championBefore,
+    championAfter: o.championAfter,
+    settings: { ...o.settings, replayShare: ctx.replayShare },
+    ...(o.hyperparameters ? { hyperparameters: o.hyperparameters } : {}),
+    ...(o.mix ? { mix: o.mix } : {}),
+    // From the ledger, not the workflow: a resumed batch's reasons were counted by an earlier cycle.
+    counts: { ...o.counts, deadLettersByReason: deadLettersByReason(ctx.batches) },
+    ...(batch ? { batch } : {}),
+    ...(o.prequential ? { prequential: scoreLogOf(o.prequential) } : {}),
+    ...(o.champion ? { champion: splits(o.champion) } : {}),
+    ...(o.challenger
+      ? {
+          challenger: {
+            ...splits(o.challenger),
+            test: { ...scoreLogOf(o.challenger.test), confusion: ctx.confusion ?? [] },
+          },
+        }
+      : {}),
+    ...(o.epochs ? { epochs: o.epochs } : {}),
+    ...(o.promotedVersionId && ctx.promotedVersionDir
+      ? { promotedVersion: { id: o.promotedVersionId, dir: ctx.promotedVersionDir } }
+      : {}),
+  };
 }
 
 /** Everything the retrain run logs, without sending anything. */

@@ -21,6 +21,19 @@ export interface ScoreLog {
   readonly perClassAccuracy?: readonly number[];
 }
 
+/** A score as evaluation reports it (null where a digit is absent: JSON has no NaN). */
+export function scoreLogOf(s: {
+  readonly accuracy: number;
+  readonly loss: number;
+  readonly perClassAccuracy?: readonly (number | null)[];
+}): ScoreLog {
+  return {
+    accuracy: s.accuracy,
+    loss: s.loss,
+    ...(s.perClassAccuracy ? { perClassAccuracy: s.perClassAccuracy.map((a) => a ?? NaN) } : {}),
+  };
+}
+
 /** A metric without its timestamp: the run plan stamps them all alike so a retry logs identical points. */
 export type MetricPointInput = Omit<MetricInput, 'timestamp'>;
 
