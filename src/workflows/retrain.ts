@@ -1,4 +1,4 @@
-import { deprecatePatch, patched } from '@temporalio/workflow';
+import { patched } from '@temporalio/workflow';
 import type { PipelineSettings } from '../activities/contracts';
 import {
   cycleRecord,
@@ -14,11 +14,6 @@ import { trackProgress, type ProgressTracker } from './progress';
 import { decidePromotion } from './promotion-rule';
 import { newVersionId, runKey } from './run-keys';
 
-/**
- * Deprecated patch id: trained cycles log to MLflow last, after the ledger and the offset commit. Every
- * open cycle took that branch; the marker stays written until no history without it can be replayed.
- */
-const MLFLOW_AFTER_COMMIT = 'mlflow-after-commit';
 /** Patch id: skipped cycles end like trained ones (histories before it logged to MLflow first). */
 const ONE_CYCLE_EXIT = 'one-cycle-exit';
 /** Patch id: cycles started after it take the champion's scores from its metadata when it has them. */
@@ -187,8 +182,7 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
  */
 async function finishCycle(outcome: CycleOutcome, progress: ProgressTracker): Promise<RetrainResult> {
   const trained = trainedChallenger(outcome);
-  if (trained) deprecatePatch(MLFLOW_AFTER_COMMIT);
-  else if (outcome.championBefore !== null && !patched(ONE_CYCLE_EXIT)) {
+  if (!trained && outcome.championBefore !== null && !patched(ONE_CYCLE_EXIT)) {
     return finishSkippedAsRecorded(outcome, progress);
   }
   progress.stage('recording cycle');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { historyFromObject, readHistoryFile, type HistoryFile } from './history-file';
-import { HISTORIES_DIR } from './paths';
+import { HISTORIES_DIR, RETIRED_DIR } from './paths';
 
 const workflowsPath = require.resolve('../../src/workflows');
 let files: HistoryFile[];
@@ -39,6 +39,25 @@ describe('recorded histories', () => {
     const failures: string[] = [];
     for await (const r of results) if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
     expect(failures).toEqual([]);
+  }, 60_000);
+
+  it('retired: histories of the removed mlflow-after-commit patch fail on its marker and nothing else', async () => {
+    // Recorded before the patch was deprecated (f6fef26): they would have to finish before an upgrade past
+    // its removal. Deprecated-marker histories (retrain-promoted-one-exit) are in the corpus above.
+    const retired = await Promise.all(
+      (await fs.readdir(RETIRED_DIR)).map((n) => readHistoryFile(path.join(RETIRED_DIR, n))),
+    );
+    expect(retired.length).toBeGreaterThan(0);
+    const results = Worker.runReplayHistories(
+      { workflowsPath, replayName: 'retired-histories' },
+      retired.map((f) => ({ workflowId: f.workflowId, history: f.history })),
+    );
+    const errors: string[] = [];
+    for await (const r of results) errors.push(r.error?.message ?? `${r.workflowId} replayed`);
+    expect(errors).toHaveLength(retired.length);
+    for (const e of errors) {
+      expect(e).toMatch(/Non-deprecated patch marker encountered for change mlflow-after-commit/);
+    }
   }, 60_000);
 
   it('would catch a workflow that schedules different activities than the history holds', async () => {
