@@ -71,6 +71,14 @@ export function createIoActivities(deps: IoDeps): IoActivities {
     return m;
   };
 
+  // Once per worker (the broker does not auto-create topics); a failure is retried by the next call.
+  let topics: Promise<unknown> | undefined;
+  const topicsReady = () =>
+    (topics ??= log.ensureTopics().catch((err: unknown) => {
+      topics = undefined;
+      throw err;
+    }));
+
   return {
     async readSettings() {
       return {
@@ -163,7 +171,7 @@ export function createIoActivities(deps: IoDeps): IoActivities {
         throw new InvalidInputError(`count must be a positive integer, got ${count}`);
       }
       const prepared = await prepareSplits(cfg, { download: deps.download });
-      await log.ensureTopics();
+      await topicsReady();
       const all = streamSamples(prepared);
       const ctx = Context.current();
       // A retry publishes the span of the split the first attempt chose (its heartbeat names it):
@@ -197,29 +205,24 @@ export function createIoActivities(deps: IoDeps): IoActivities {
     },
 
     async consumerLag() {
-      await log.ensureTopics();
+      await topicsReady();
       return { lag: (await log.lag()).total };
     },
 
     async takeBatch({ minRecords, maxRecords, maxWaitMs }) {
-      await log.ensureTopics();
-      const pending = await ledger.pendingBatches(cfg.kafka.topic);
-      if (!pending.length) {
-        // Counted before reading, so a too-small batch is never snapshotted nor recorded.
-        const lag = await log.lag();
-        if (lag.total < minRecords) return { status: 'too-few', available: lag.total };
-      }
+      await topicsReady();
       const taken = await takeBatches(log, ledger, {
         topic: cfg.kafka.topic,
         deadLetterTopic: cfg.kafka.deadLetterTopic,
         groupId: cfg.kafka.consumerGroup,
         dataDir: cfg.paths.dataDir,
+        minRecords,
         maxRecords,
         maxWaitMs,
         maxRecordBytes: cfg.kafka.maxRecordBytes,
       });
-      // Nothing arrived within maxWaitMs after all: nothing was recorded either.
-      if (!taken.batches.length) return { status: 'too-few', available: 0 };
+      // Too few waiting, or nothing arrived within maxWaitMs after all: nothing was recorded either.
+      if (!taken.batches.length) return { status: 'too-few', available: taken.waiting };
       const replayFiles = (await ledger.usedBatches(cfg.kafka.topic)).map((b) => b.filePath);
       // Every batch goes back, even one of pure poison: the cycle marks it used so the offsets move past
       // it. Holding it back (as before) left it pending forever and blocked the stream behind it.

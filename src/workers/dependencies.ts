@@ -23,23 +23,27 @@ export interface Opened<T> {
 export async function openIoDeps(cfg: Config, trainingTaskQueue?: string): Promise<Opened<IoDeps>> {
   // Migrates the schema on open (under an advisory lock), so a fresh database just works.
   const ledger = await Ledger.open(cfg.postgres);
+  const log = kafkaSampleLog(createKafka(cfg.kafka), {
+    topic: cfg.kafka.topic,
+    deadLetterTopic: cfg.kafka.deadLetterTopic,
+    groupId: cfg.kafka.consumerGroup,
+    partitions: cfg.kafka.topicPartitions,
+  });
   return {
     deps: {
       cfg,
       ledger,
-      log: kafkaSampleLog(createKafka(cfg.kafka), {
-        topic: cfg.kafka.topic,
-        deadLetterTopic: cfg.kafka.deadLetterTopic,
-        groupId: cfg.kafka.consumerGroup,
-        partitions: cfg.kafka.topicPartitions,
-      }),
+      log,
       mlflow: new MlflowClient(cfg.mlflow),
       store: new ModelStore(cfg.paths.modelsDir),
       gitCommit: () => gitCommit(REPO_ROOT),
       download: downloadVerified,
       ...(trainingTaskQueue ? { trainingTaskQueue } : {}),
     },
-    close: () => ledger.close(),
+    close: async () => {
+      await log.close();
+      await ledger.close();
+    },
   };
 }
 

@@ -5,13 +5,15 @@
  */
 import type { Kafka } from 'kafkajs';
 import type { RawRecord } from '../../domain/stream/record';
-import { consumerLag } from './offsets';
+import { consumerLag, oneOffAdmin, type AdminUse } from './offsets';
 
 export interface BoundedRead {
   readonly topic: string;
   readonly groupId: string;
   readonly maxRecords: number;
   readonly maxWaitMs: number;
+  /** Records waiting for the group, when the caller counted them already (else counted here). */
+  readonly waiting?: number;
 }
 
 /**
@@ -31,15 +33,19 @@ export function freshMessages<M extends { readonly offset: string }>(
   return messages.slice(start, start + Math.max(0, room));
 }
 
-export async function consumeBounded(kafka: Kafka, read: BoundedRead): Promise<RawRecord[]> {
+export async function consumeBounded(
+  kafka: Kafka,
+  read: BoundedRead,
+  use: AdminUse = oneOffAdmin(kafka),
+): Promise<RawRecord[]> {
   const { topic, groupId, maxRecords, maxWaitMs } = read;
   if (!Number.isInteger(maxRecords) || maxRecords < 1) {
     throw new Error(`maxRecords must be a positive integer, got ${maxRecords}; check RETRAIN_MAX_RECORDS`);
   }
   // Nothing new: answer at once instead of joining the group and waiting out maxWaitMs.
-  const lag = await consumerLag(kafka, groupId, topic);
-  if (lag.total === 0) return [];
-  const target = Math.min(maxRecords, lag.total);
+  const waiting = read.waiting ?? (await consumerLag(kafka, groupId, topic, use)).total;
+  if (waiting === 0) return [];
+  const target = Math.min(maxRecords, waiting);
 
   const consumer = kafka.consumer({
     groupId,
@@ -100,7 +106,7 @@ export async function consumeBounded(kafka: Kafka, read: BoundedRead): Promise<R
     // e.g. a member that vanished in a broker restart still holds them until its session times out.
     // An empty batch would end the cycle as "too few records", so fail and let the retry read again.
     throw new Error(
-      `read 0 of ${lag.total} waiting records of ${topic} within ${maxWaitMs} ms (group ${groupId} gave ` +
+      `read 0 of ${waiting} waiting records of ${topic} within ${maxWaitMs} ms (group ${groupId} gave ` +
         'this consumer no partitions yet); retry once the group has rebalanced',
     );
   }

@@ -4,17 +4,64 @@ import type { ConsumerLag } from '../../domain/stream/ports';
 
 export type { ConsumerLag, PartitionLag } from '../../domain/stream/ports';
 
-async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
+/** Runs admin requests: on a connection of its own (one-off callers) or a kept one (AdminSession). */
+export type AdminUse = <T>(fn: (admin: Admin) => Promise<T>) => Promise<T>;
+
+async function connectAdmin(kafka: Kafka): Promise<Admin> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     // kafkajs connects without loading cluster metadata, so the first group request finds no broker
     // and waits out a retry backoff (~300 ms, measured). Loading it first takes one short round trip.
     await admin.describeCluster();
-    return await fn(admin);
-  } finally {
+    return admin;
+  } catch (err) {
     await admin.disconnect();
+    throw err;
   }
+}
+
+/** A connection for one call, closed after it. */
+export function oneOffAdmin(kafka: Kafka): AdminUse {
+  return async (fn) => {
+    const admin = await connectAdmin(kafka);
+    try {
+      return await fn(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  };
+}
+
+export interface AdminSession {
+  readonly use: AdminUse;
+  close(): Promise<void>;
+}
+
+/**
+ * One admin connection kept for a worker's lifetime: a cycle's lag, catch-up commit and read no longer
+ * open three. Any failed request drops it, so the next call (the activity's retry) connects afresh,
+ * e.g. to a restarted broker.
+ */
+export function adminSession(kafka: Kafka): AdminSession {
+  let admin: Promise<Admin> | undefined;
+  const drop = async () => {
+    const a = admin;
+    admin = undefined;
+    await (await a?.catch(() => undefined))?.disconnect().catch(() => undefined);
+  };
+  return {
+    async use(fn) {
+      admin ??= connectAdmin(kafka);
+      try {
+        return await fn(await admin);
+      } catch (err) {
+        await drop();
+        throw err;
+      }
+    },
+    close: drop,
+  };
 }
 
 async function committed(admin: Admin, groupId: string, topic: string): Promise<Map<number, bigint>> {
@@ -26,8 +73,13 @@ async function committed(admin: Admin, groupId: string, topic: string): Promise<
 }
 
 /** End offsets minus the group's committed offsets (from the log start where nothing is committed). */
-export function consumerLag(kafka: Kafka, groupId: string, topic: string): Promise<ConsumerLag> {
-  return withAdmin(kafka, async (admin) => {
+export function consumerLag(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  use: AdminUse = oneOffAdmin(kafka),
+): Promise<ConsumerLag> {
+  return use(async (admin) => {
     const [ends, done] = await Promise.all([
       admin.fetchTopicOffsets(topic),
       committed(admin, groupId, topic),
@@ -92,8 +144,9 @@ export function commitBatch(
   groupId: string,
   topic: string,
   next: Readonly<Record<number, string>>,
+  use: AdminUse = oneOffAdmin(kafka),
 ): Promise<Record<number, string>> {
-  return withAdmin(kafka, async (admin) => {
+  return use(async (admin) => {
     const done = await committed(admin, groupId, topic);
     const moves = Object.entries(next)
       .map(([p, o]) => ({ partition: Number(p), offset: o }))

@@ -2,7 +2,7 @@
 import type { Kafka } from 'kafkajs';
 import type { SampleLog } from '../../domain/stream/ports';
 import { consumeBounded } from './bounded-consumer';
-import { commitBatch, consumerLag } from './offsets';
+import { adminSession, commitBatch, consumerLag } from './offsets';
 import { openProducer } from './producer';
 import { ensureTopics } from './topics';
 
@@ -14,15 +14,19 @@ export interface SampleLogSpec {
   readonly partitions?: number;
 }
 
-export function kafkaSampleLog(kafka: Kafka, spec: SampleLogSpec): SampleLog {
+/** The log, and close() for its kept admin connection (one per worker, see adminSession). */
+export function kafkaSampleLog(kafka: Kafka, spec: SampleLogSpec): SampleLog & { close(): Promise<void> } {
   const { topic, deadLetterTopic, groupId } = spec;
+  const admin = adminSession(kafka);
   return {
     topic,
     deadLetterTopic,
-    ensureTopics: () => ensureTopics(kafka, { topic, deadLetterTopic, partitions: spec.partitions ?? 1 }),
-    lag: () => consumerLag(kafka, groupId, topic),
-    read: (limits) => consumeBounded(kafka, { topic, groupId, ...limits }),
-    commit: (next) => commitBatch(kafka, groupId, topic, next),
+    ensureTopics: () =>
+      ensureTopics(kafka, { topic, deadLetterTopic, partitions: spec.partitions ?? 1 }, admin.use),
+    lag: () => consumerLag(kafka, groupId, topic, admin.use),
+    read: (limits) => consumeBounded(kafka, { topic, groupId, ...limits }, admin.use),
+    commit: (next) => commitBatch(kafka, groupId, topic, next, admin.use),
     openPublisher: () => openProducer(kafka),
+    close: admin.close,
   };
 }

@@ -1,5 +1,6 @@
 /** Creates the samples and dead-letter topics: the broker has auto-creation off, so nothing else will. */
 import type { Kafka } from 'kafkajs';
+import { oneOffAdmin, type AdminUse } from './offsets';
 
 export interface TopicSpec {
   readonly topic: string;
@@ -8,10 +9,12 @@ export interface TopicSpec {
 }
 
 /** Idempotent: topics that exist are left as they are. Returns the topics it created. */
-export async function ensureTopics(kafka: Kafka, spec: TopicSpec): Promise<string[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+export async function ensureTopics(
+  kafka: Kafka,
+  spec: TopicSpec,
+  use: AdminUse = oneOffAdmin(kafka),
+): Promise<string[]> {
+  return use(async (admin) => {
     const existing = new Set(await admin.listTopics());
     const wanted = [
       { topic: spec.topic, numPartitions: spec.partitions },
@@ -22,7 +25,5 @@ export async function ensureTopics(kafka: Kafka, spec: TopicSpec): Promise<strin
     // createTopics ignores TOPIC_ALREADY_EXISTS, so a concurrent creator is not an error.
     await admin.createTopics({ topics: wanted, waitForLeaders: true });
     return wanted.map((t) => t.topic);
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }

@@ -40,8 +40,12 @@ export interface SampleLog {
   ensureTopics(): Promise<string[]>;
   /** Records waiting for the group, per partition. */
   lag(): Promise<ConsumerLag>;
-  /** A bounded read from the group's committed offsets; commits nothing. */
-  read(limits: { readonly maxRecords: number; readonly maxWaitMs: number }): Promise<RawRecord[]>;
+  /** A bounded read from the group's committed offsets; commits nothing. `waiting`: lag().total, if known. */
+  read(limits: {
+    readonly maxRecords: number;
+    readonly maxWaitMs: number;
+    readonly waiting?: number;
+  }): Promise<RawRecord[]>;
   /** Moves the group's committed offsets forward to `next` (never back); returns the moves made. */
   commit(next: Readonly<Record<number, string>>): Promise<Record<number, string>>;
   openPublisher(): Promise<RecordPublisher>;

@@ -21,6 +21,8 @@ export interface StreamTopics {
 
 export interface TakeOptions extends StreamTopics {
   readonly dataDir: string;
+  /** Fewer records waiting than this: nothing is read, snapshotted nor recorded (default 1). */
+  readonly minRecords?: number;
   readonly maxRecords: number;
   readonly maxWaitMs: number;
   readonly maxRecordBytes: number;
@@ -34,11 +36,14 @@ export interface TakenBatches {
   readonly reused: boolean;
   readonly consumed: number;
   readonly deadLettered: number;
+  /** Records the group had waiting when the stream was read (0 for pending batches). */
+  readonly waiting: number;
 }
 
 /**
  * Batches to train on next. Pending batches (snapshotted, not yet used) come back first, so a retried
- * cycle trains on the very same data; only when none are pending is the stream read.
+ * cycle trains on the very same data; only when none are pending, and at least minRecords are waiting,
+ * is the stream read. No batches back means too few records (`waiting` says how many).
  */
 export async function takeBatches(
   log: SampleLog,
@@ -52,9 +57,16 @@ export async function takeBatches(
     if (!found.length) await log.commit(await ledger.nextOffsets(opts.topic));
     return found;
   });
-  if (pending.length) return { batches: pending, reused: true, consumed: 0, deadLettered: 0 };
+  if (pending.length) return { batches: pending, reused: true, consumed: 0, deadLettered: 0, waiting: 0 };
+  // Counted before reading, so a too-small batch is never snapshotted nor recorded.
+  const waiting = (await log.lag()).total;
+  if (waiting < Math.max(1, opts.minRecords ?? 1)) {
+    return { batches: [], reused: false, consumed: 0, deadLettered: 0, waiting };
+  }
 
-  const records = await time('consume', () => log.read(opts));
+  const records = await time('consume', () =>
+    log.read({ maxRecords: opts.maxRecords, maxWaitMs: opts.maxWaitMs, waiting }),
+  );
   const byPartition = new Map<number, RawRecord[]>();
   for (const r of records) {
     const list = byPartition.get(r.partition) ?? [];
@@ -115,7 +127,7 @@ export async function takeBatches(
   } finally {
     await producer?.disconnect();
   }
-  return { batches, reused: false, consumed: records.length, deadLettered };
+  return { batches, reused: false, consumed: records.length, deadLettered, waiting };
 }
 
 /** After training used the batches, ledger first, then files: once "used", no later cycle takes them again. */
