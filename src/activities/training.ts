@@ -128,6 +128,8 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
     ) => Promise<TrainResult & { mix?: StagedModel['mix'] }>,
   ): Promise<StagedModel> {
     const ctx = Context.current();
+    // Alive while data and the model load, before the first batch's heartbeat; the details are kept.
+    ctx.heartbeat(ctx.info.heartbeatDetails);
     const paths = runPaths(cfg.paths.dataDir, key);
     const resume = await resumePoint(
       ctx.info.heartbeatDetails as TrainingHeartbeat | undefined,
@@ -139,6 +141,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
         ? { model: await loadModel(tf, resume.checkpointDir), epochsCompleted: resumedFromEpoch }
         : undefined,
     );
+    ctx.heartbeat(ctx.info.heartbeatDetails);
     const reporter = new TrainingReporter(ctx, resume, deps.progressSink);
     const history: EpochRecord[] = [];
     try {
@@ -264,6 +267,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
         throw new InvalidInputError('no batch files given: pass the files takeBatch returned');
       const set = await readBatches(batchFiles);
       const model = await loadModel(tf, modelDir);
+      Context.current().heartbeat();
       try {
         return toScore(await evaluate(tf, model, set));
       } finally {

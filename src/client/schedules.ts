@@ -169,24 +169,14 @@ export function parseScheduleTarget(target: string): ScheduleName[] {
   throw badInput(`unknown schedule "${target}": expected one of ${[...SCHEDULE_NAMES, 'all'].join(', ')}`);
 }
 
-/** The handle of an existing schedule; a missing one is "not ready", naming the command that creates it. */
-export async function existingSchedule(
-  client: Client,
-  name: ScheduleName,
-  s: Pick<ScheduleSettings, 'idPrefix'>,
-): Promise<ScheduleHandle> {
-  const handle = client.schedule.getHandle(scheduleId(name, s));
+/** What `fn` returns, or `missing` when the schedule does not exist. */
+async function unlessMissing<T, M>(fn: () => Promise<T>, missing: M): Promise<T | M> {
   try {
-    await handle.describe();
+    return await fn();
   } catch (err) {
-    if (err instanceof ScheduleNotFoundError) {
-      throw notReady(
-        `schedule ${name} (${handle.scheduleId}) does not exist: create it with \`schedule create ${name}\``,
-      );
-    }
+    if (err instanceof ScheduleNotFoundError) return missing;
     throw err;
   }
-  return handle;
 }
 
 export async function describeSchedule(
@@ -194,12 +184,18 @@ export async function describeSchedule(
   name: ScheduleName,
   s: Pick<ScheduleSettings, 'idPrefix'>,
 ): Promise<ScheduleDescription | undefined> {
-  try {
-    return await client.schedule.getHandle(scheduleId(name, s)).describe();
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return undefined;
-    throw err;
+  return unlessMissing(() => client.schedule.getHandle(scheduleId(name, s)).describe(), undefined);
+}
+
+/** The handle of an existing schedule; a missing one is "not ready", naming the command that creates it. */
+export async function existingSchedule(
+  ...[client, name, s]: Parameters<typeof describeSchedule>
+): Promise<ScheduleHandle> {
+  if (!(await describeSchedule(client, name, s))) {
+    const id = scheduleId(name, s);
+    throw notReady(`schedule ${name} (${id}) does not exist: create it with \`schedule create ${name}\``);
   }
+  return client.schedule.getHandle(scheduleId(name, s));
 }
 
 /** Deletes the schedule; a missing one is already what was asked for. */
@@ -208,13 +204,8 @@ export async function deleteSchedule(
   name: ScheduleName,
   s: Pick<ScheduleSettings, 'idPrefix'>,
 ): Promise<boolean> {
-  try {
-    await client.schedule.getHandle(scheduleId(name, s)).delete();
-    return true;
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) return false;
-    throw err;
-  }
+  const handle = client.schedule.getHandle(scheduleId(name, s));
+  return unlessMissing(() => handle.delete().then(() => true), false);
 }
 
 /** Runs the actions the schedule would have taken in [from, to] now, one after another. */

@@ -70,8 +70,10 @@ export const mlflowCatchUpActivities: Pick<IoActivities, 'logRetrainRun'> = {
 };
 
 /**
- * Training activities on the training queue of the configured device. They heartbeat every batch, so a
- * dead worker is noticed within heartbeatTimeout; the retry resumes from the last checkpointed epoch.
+ * Training activities on the training queue of the configured device. They heartbeat every batch (the SDK
+ * sends at most one per 0.8 × heartbeatTimeout), so a dead worker is noticed within heartbeatTimeout and
+ * the retry resumes from the last checkpointed epoch: a SIGKILLed worker costs ~20 s of waiting, not the
+ * 2 minutes it did (fault suite, case 1). Evaluations heartbeat between sets.
  */
 export function trainingActivities(taskQueue: string): TrainingActivities {
   const retry: RetryPolicy = {
@@ -84,12 +86,13 @@ export function trainingActivities(taskQueue: string): TrainingActivities {
   const train = proxyActivities<TrainingActivities>({
     taskQueue,
     startToCloseTimeout: '4 hours',
-    heartbeatTimeout: '2 minutes',
+    heartbeatTimeout: '20 seconds',
     retry,
   });
   const evaluate = proxyActivities<TrainingActivities>({
     taskQueue,
     startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '1 minute',
     retry,
   });
   return {

@@ -43,24 +43,18 @@ interface BatchDbRow {
   used_at: Date | null;
 }
 
-function toBatch(r: BatchDbRow): BatchRow {
-  return {
-    id: r.id,
-    topic: r.topic,
-    partition: r.partition,
-    startOffset: r.start_offset,
-    endOffset: r.end_offset,
-    filePath: r.file_path,
-    sha256: r.sha256,
-    consumedCount: r.consumed_count,
-    validCount: r.valid_count,
-    deadLetteredCount: r.dead_lettered_count,
-    deadLettersByReason: r.dead_letter_reasons,
-    status: r.status,
-    retrainCycleId: r.retrain_cycle_id,
-    createdAt: r.created_at,
-    usedAt: r.used_at,
-  };
+type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+type CamelRow<R> = { [K in keyof R as CamelCase<K & string>]: R[K] };
+
+/** A row with its snake_case column names in camelCase, as the domain types spell them. */
+function camelRow<R extends object>(row: R): CamelRow<R> {
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+  ) as CamelRow<R>;
+}
+
+function toBatch({ dead_letter_reasons, ...r }: BatchDbRow): BatchRow {
+  return { ...camelRow(r), deadLettersByReason: dead_letter_reasons };
 }
 
 /** Refuses per-reason counts that are not whole numbers summing to the batch's dead-letter count. */
@@ -88,15 +82,8 @@ interface CycleDbRow {
   recorded_at: Date;
 }
 
-function toRetrainCycle(r: CycleDbRow): RetrainCycle {
-  return {
-    id: r.id,
-    decision: r.decision,
-    reason: r.reason,
-    championBefore: r.champion_before,
-    championAfter: r.champion_after,
-    metrics: r.metrics,
-  };
+function toRetrainCycle({ recorded_at: _, ...r }: CycleDbRow): RetrainCycle {
+  return camelRow(r);
 }
 
 function toCycle(r: CycleDbRow): RecordedCycle {

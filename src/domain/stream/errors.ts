@@ -1,14 +1,7 @@
+import { DomainProblem } from '../problem';
+
 /** What went wrong with the stream or a batch snapshot; callers branch on `kind`, people read the message. */
 export type StreamProblemKind =
   'snapshot-conflict' | 'snapshot-corrupt' | 'snapshot-missing' | 'bad-request' | 'ledger-conflict';
 
-export class StreamError extends Error {
-  constructor(
-    readonly kind: StreamProblemKind,
-    readonly problem: string,
-    readonly remedy: string,
-  ) {
-    super(`${problem}. ${remedy}`);
-    this.name = 'StreamError';
-  }
-}
+export class StreamError extends DomainProblem<StreamProblemKind> {}

@@ -1,10 +1,9 @@
 /** The MLflow run of a bootstrap: the first champion, trained from scratch, registered under alias `champion`. */
-import { MlflowInputError } from './tracker';
 import type { TrackingClient } from './tracker';
 import { renderConfusionMatrixPng } from './confusion-matrix-png';
 import { splitDatasetInputs, type ManifestSummary } from './datasets';
 import { renderMisclassifiedPng, type MisclassifiedDigit } from './misclassified-png';
-import { checkModelFolder } from './model-folder';
+import { logPlannedRun } from './model-folder';
 import {
   epochMetrics,
   hyperparameterParams,
@@ -12,14 +11,8 @@ import {
   type EpochLog,
   type ScoreLog,
 } from './run-metrics';
-import {
-  CHAMPION_ALIAS,
-  executeRunPlan,
-  type LoggedRun,
-  type RunPlan,
-  type RunPlanOptions,
-  type TrackingTarget,
-} from './run-plan';
+import { CHAMPION_ALIAS } from './run-plan';
+import type { LoggedRun, RunPlan, RunPlanOptions, TrackingTarget } from './run-plan';
 
 export const BOOTSTRAP_ARTIFACTS = {
   confusionMatrix: 'plots/confusion_matrix_test.png',
@@ -108,22 +101,18 @@ export function planBootstrapRun(input: BootstrapRunInput): RunPlan {
  * Logs the bootstrap run, registers the model as a new version and points `champion` at it. Safe to call
  * again with the same input: it finds and completes (or just reports) the run of the first call.
  */
-export async function logBootstrapRun(
+export function logBootstrapRun(
   client: TrackingClient,
   target: TrackingTarget,
   input: BootstrapRunInput,
   options: RunPlanOptions = {},
 ): Promise<LoggedRun> {
-  await checkModelFolder(
-    input.version.dir,
-    ['model.json', 'metadata.json'],
-    'pass the folder of the stored version (the model store writes both), not a staging folder',
-  );
-  let plan: RunPlan;
-  try {
-    plan = planBootstrapRun(input);
-  } catch (err) {
-    throw new MlflowInputError(`cannot log the bootstrap run: ${(err as Error).message}`);
-  }
-  return executeRunPlan(client, target, plan, options);
+  return logPlannedRun(client, target, options, {
+    what: 'the bootstrap run',
+    version: {
+      dir: input.version.dir,
+      hint: 'pass the folder of the stored version (the model store writes both), not a staging folder',
+    },
+    plan: () => planBootstrapRun(input),
+  });
 }

@@ -10,7 +10,7 @@ import { MlflowInputError } from './tracker';
 import type { TrackingClient } from './tracker';
 import { renderConfusionMatrixPng } from './confusion-matrix-png';
 import { batchDatasetInput, type BatchDatasetSource } from './datasets';
-import { checkModelFolder } from './model-folder';
+import { logPlannedRun } from './model-folder';
 import {
   epochMetrics,
   hyperparameterParams,
@@ -22,7 +22,6 @@ import {
 } from './run-metrics';
 import {
   CHAMPION_ALIAS,
-  executeRunPlan,
   type LoggedRun,
   type RunPlan,
   type RunPlanOptions,
@@ -274,25 +273,22 @@ export function planRetrainRun(input: RetrainRunInput): RunPlan {
  * Logs the cycle's run; on promotion registers the challenger and moves `champion` to it. Safe to call
  * again with the same input (see executeRunPlan).
  */
-export async function logRetrainRun(
+export function logRetrainRun(
   client: TrackingClient,
   target: TrackingTarget,
   input: RetrainRunInput,
   options: RunPlanOptions = {},
 ): Promise<LoggedRun> {
-  if (input.promotedVersion) {
-    await checkModelFolder(
-      input.promotedVersion.dir,
-      ['model.json', 'metadata.json'],
-      'pass the folder of the stored challenger version (the model store writes both)',
-    );
-  }
-  let plan: RunPlan;
-  try {
-    plan = planRetrainRun(input);
-  } catch (err) {
-    if (err instanceof MlflowInputError) throw err;
-    throw new MlflowInputError(`cannot log retrain cycle ${input.cycleId}: ${(err as Error).message}`);
-  }
-  return executeRunPlan(client, target, plan, options);
+  return logPlannedRun(client, target, options, {
+    what: `retrain cycle ${input.cycleId}`,
+    ...(input.promotedVersion
+      ? {
+          version: {
+            dir: input.promotedVersion.dir,
+            hint: 'pass the folder of the stored challenger version (the model store writes both)',
+          },
+        }
+      : {}),
+    plan: () => planRetrainRun(input),
+  });
 }
