@@ -6,29 +6,22 @@
  * next cycle trains on what comes after it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { Kafka, Message } from 'kafkajs';
 import { createKafka } from '../../src/adapters/kafka/client';
 import { consumerLag } from '../../src/adapters/kafka/offsets';
 import { ensureTopics } from '../../src/adapters/kafka/topics';
 import { MlflowClient } from '../../src/adapters/mlflow';
-import { loadConfig } from '../../src/config';
 import { Ledger } from '../../src/adapters/pg/ledger';
 import { DLQ_HEADER } from '../../src/domain/stream/dead-letter';
 import { encodeSample, HEADER, SCHEMA_V1 } from '../../src/domain/stream/record';
 import type { RetrainResult } from '../../src/shared';
 import { bootstrapWorkflow, retrainWorkflow } from '../../src/workflows';
 import { startWorkers, type WorkersHandle } from '../../src/workers/start';
-import { pipelineEnv } from '../support/pipeline-env';
+import { pipelineSuite } from '../support/pipeline-env';
 
-const tag = randomUUID().slice(0, 8);
-const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-poison-'));
-const cfg = loadConfig({
-  ...process.env,
-  ...pipelineEnv(`poison-${tag}`, dir),
+const { tag, dir, cfg } = pipelineSuite('poison', {
   MAX_RECORD_BYTES: '4096',
   RETRAIN_MIN_RECORDS: '5',
   RETRAIN_MAX_RECORDS: '200',

@@ -3,26 +3,19 @@
  * topic, consumer group, MLflow experiment and model, task queues): bootstrap → stream → retrain, then
  * the ledger, the committed offsets, the MLflow run and alias, and the model store are checked.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { consumerLag } from '../../src/adapters/kafka/offsets';
 import { createKafka } from '../../src/adapters/kafka/client';
 import { MlflowClient } from '../../src/adapters/mlflow';
-import { loadConfig } from '../../src/config';
 import { Ledger } from '../../src/adapters/pg/ledger';
 import { ModelStore } from '../../src/domain/registry/store';
 import { bootstrapWorkflow, retrainWorkflow, streamNewDataWorkflow } from '../../src/workflows';
 import { startWorkers, type WorkersHandle } from '../../src/workers/start';
-import { pipelineEnv } from '../support/pipeline-env';
+import { pipelineSuite } from '../support/pipeline-env';
 
-const tag = randomUUID().slice(0, 8);
-const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-e2e-'));
-const cfg = loadConfig({
-  ...process.env,
-  ...pipelineEnv(`e2e-${tag}`, dir),
+const { tag, dir, cfg } = pipelineSuite('e2e', {
   RETRAIN_MIN_RECORDS: '100',
   RETRAIN_MAX_RECORDS: '300',
   RETRAIN_MAX_WAIT_MS: '5000',

@@ -3,7 +3,11 @@
  * consumer group and MLflow names (so suites never see each other's records), and a training set small
  * enough that an epoch takes seconds.
  */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '../../src/config';
 
 export function pipelineEnv(name: string, dir: string): Record<string, string> {
   return {
@@ -20,4 +24,12 @@ export function pipelineEnv(name: string, dir: string): Record<string, string> {
     MLFLOW_EXPERIMENT: name,
     MLFLOW_REGISTERED_MODEL: name,
   };
+}
+
+/** A suite's own pipeline: a fresh folder, names tagged `<prefix>-<random>`, and `env` on top. */
+export function pipelineSuite(prefix: string, env: Record<string, string>) {
+  const tag = randomUUID().slice(0, 8);
+  const dir = mkdtempSync(path.join(os.tmpdir(), `mlops-${prefix}-`));
+  const cfg = loadConfig({ ...process.env, ...pipelineEnv(`${prefix}-${tag}`, dir), ...env });
+  return { tag, dir, cfg };
 }

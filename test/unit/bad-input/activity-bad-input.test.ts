@@ -4,6 +4,7 @@
  * fail with an error type the retry policies treat as non-retryable, a message naming the file and what
  * to do, and nothing half-written: no split manifest, no model, no moved champion pointer.
  */
+import { rejection } from '../../support/rejection';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -48,14 +49,7 @@ function activities(env: Record<string, string>, store?: ModelStore) {
   return { cfg, io: createIoActivities(deps) };
 }
 
-async function failure(p: Promise<unknown>): Promise<Error> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(Error);
-  return e as Error;
-}
+const failure = (p: Promise<unknown>) => rejection(p, Error);
 
 const listed = (dir: string) =>
   fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n !== '.gitkeep') : [];

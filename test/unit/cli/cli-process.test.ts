@@ -1,7 +1,7 @@
 /** The CLI as a script sees it: a child process, its exit code and its stderr. Nothing here needs the stack. */
+import { useTempDir } from '../../support/temp-dir';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../src/config';
 
@@ -18,11 +18,7 @@ function cli(...args: string[]) {
 }
 
 describe('temporal-mlops CLI (child process)', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = useTempDir('cli-');
 
   it('exits 2 on an unknown command, naming it', () => {
     const r = cli('frobnicate');
@@ -37,7 +33,7 @@ describe('temporal-mlops CLI (child process)', () => {
   });
 
   it('exits 2 on predict with a text file, saying what the file is not', () => {
-    const file = path.join(dir, 'notes.txt');
+    const file = path.join(dir(), 'notes.txt');
     fs.writeFileSync(file, 'not a digit\n');
     const r = cli('predict', file);
     expect(r.code).toBe(2);
@@ -45,7 +41,7 @@ describe('temporal-mlops CLI (child process)', () => {
   });
 
   it('exits 2 on predict with a missing file', () => {
-    const r = cli('predict', path.join(dir, 'missing.png'));
+    const r = cli('predict', path.join(dir(), 'missing.png'));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('ENOENT');
   });

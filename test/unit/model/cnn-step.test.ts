@@ -1,26 +1,15 @@
-import { createCnn } from '../../../src/domain/model/architecture';
 import { reseedDropout } from '../../../src/domain/model/engine/dropout-mask';
 import { makeCnnStep } from '../../../src/domain/model/engine/cnn-step';
 import { plannedMasks, useFastDropout } from '../../../src/domain/model/engine/dropout-mask';
 import { startMaskPrefetch } from '../../../src/domain/model/engine/mask-prefetch';
 import type { OptimizerUpdate } from '../../../src/domain/model/engine/fused-adam';
-import { setToTensors } from '../../../src/domain/model/tensors';
 import type { LayersModel, Tensor } from '../../../src/domain/model/tf';
-import { readMnist } from '../../support/mnist-fixture';
-import { HYPER, tf } from './tf';
+import { seededCnn, tf, useStepBatch } from './tf';
 
 jest.setTimeout(60_000);
 
-const batch = setToTensors(tf, readMnist('train', 64), 'batch');
-afterAll(() => batch.dispose());
-
-function cnn(): LayersModel {
-  const m = createCnn(tf, HYPER);
-  useFastDropout(tf, m);
-  tf.tidy(() => m.predict(tf.zeros([1, 28, 28, 1]))); // builds the layers
-  reseedDropout(m, 42);
-  return m;
-}
+const batch = useStepBatch();
+const cnn = () => seededCnn({ built: true });
 
 /** An update that only records the gradients it is given. */
 function recorder() {

@@ -1,24 +1,13 @@
-import { createCnn } from '../../../src/domain/model/architecture';
 import { reseedDropout } from '../../../src/domain/model/engine/dropout-mask';
-import { useFastDropout } from '../../../src/domain/model/engine/dropout-mask';
 import { fusedAdam } from '../../../src/domain/model/engine/fused-adam';
 import { assertTrainable, makeTrainStep, measure } from '../../../src/domain/model/engine/train-step';
-import { setToTensors } from '../../../src/domain/model/tensors';
 import type { LayersModel } from '../../../src/domain/model/tf';
-import { readMnist } from '../../support/mnist-fixture';
-import { HYPER, tf } from './tf';
+import { seededCnn, tf, useStepBatch } from './tf';
 
 jest.setTimeout(60_000);
 
-const batch = setToTensors(tf, readMnist('train', 64), 'batch');
-afterAll(() => batch.dispose());
-
-function model(): LayersModel {
-  const m = createCnn(tf, HYPER);
-  useFastDropout(tf, m);
-  reseedDropout(m, 42);
-  return m;
-}
+const batch = useStepBatch();
+const model = () => seededCnn();
 
 function weights(m: LayersModel): Float32Array[] {
   return m.getWeights().map((w) => w.dataSync() as Float32Array);

@@ -1,7 +1,6 @@
 /** `npm run serve` as a script sees it, where nothing needs the stack: clear errors and exit codes. */
+import { useTempDir } from '../../support/temp-dir';
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../../src/config';
 
@@ -20,20 +19,16 @@ function serve(env: Record<string, string>) {
 }
 
 describe('npm run serve (child process)', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'serve-main-'));
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = useTempDir('serve-main-');
 
   it('exits 3 without a champion, naming the commands that make one', () => {
-    const r = serve({ MODELS_DIR: dir });
+    const r = serve({ MODELS_DIR: dir() });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/No champion in .*serve-main-.*npm run demo.*npm run cli -- bootstrap/);
   });
 
   it('exits 2 on a bad setting, naming it', () => {
-    const r = serve({ MODELS_DIR: dir, SERVE_MAX_BATCH: '0' });
+    const r = serve({ MODELS_DIR: dir(), SERVE_MAX_BATCH: '0' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('SERVE_MAX_BATCH="0"');
   });

@@ -1,28 +1,24 @@
-import {
-  newestPostgresMajor,
-  postgresRoot,
-  SHARED_PG_ROOT,
-} from '../../../src/stack/services/postgres-layout';
+import * as layout from '../../../src/stack/services/postgres-layout';
 
 describe('postgresRoot', () => {
   it('stays in the state dir when the postgres user can reach it', () => {
-    expect(postgresRoot('/work/repo/.stack', true)).toBe('/work/repo/.stack/postgres');
+    expect(layout.postgresRoot('/work/repo/.stack', true)).toBe('/work/repo/.stack/postgres');
   });
 
   it('moves to a per-clone folder under /var/lib otherwise', () => {
-    const a = postgresRoot('/root/a/.stack', false);
-    const b = postgresRoot('/root/b/.stack', false);
-    expect(a.startsWith(`${SHARED_PG_ROOT}/`)).toBe(true);
+    const a = layout.postgresRoot('/root/a/.stack', false);
+    const b = layout.postgresRoot('/root/b/.stack', false);
+    expect(a.startsWith(`${layout.SHARED_PG_ROOT}/`)).toBe(true);
     expect(a).not.toBe(b);
-    expect(postgresRoot('/root/a/.stack', false)).toBe(a);
+    expect(layout.postgresRoot('/root/a/.stack', false)).toBe(a);
   });
 });
 
 describe('newestPostgresMajor', () => {
   it('picks the highest numeric major, not the last in text order', () => {
-    expect(newestPostgresMajor(['9', '15', '13', 'common'])).toBe('15');
+    expect(layout.newestPostgresMajor(['9', '15', '13', 'common'])).toBe('15');
   });
   it('is undefined when none is installed', () => {
-    expect(newestPostgresMajor([])).toBeUndefined();
+    expect(layout.newestPostgresMajor([])).toBeUndefined();
   });
 });

@@ -3,21 +3,17 @@
  * snapshot encoder must write the documented MSB1 bytes: a retried take compares sha256 with the ledger.
  */
 import { createHash } from 'node:crypto';
-import { freshMessages } from '../../../src/adapters/kafka/bounded-consumer';
 import { IMAGE_BYTES } from '../../../src/domain/data/types';
+import { freshMessages } from '../../../src/adapters/kafka/bounded-consumer';
 import { decodeSnapshot, encodeSnapshot } from '../../../src/domain/stream/batch-snapshot';
-import {
-  decodeRecord,
-  encodeSample,
-  SCHEMA_V1,
-  type RawRecord,
-  type RecordHeaders,
-} from '../../../src/domain/stream/record';
+import { decodeRecord, encodeSample, SCHEMA_V1 } from '../../../src/domain/stream/record';
+import type { RawRecord, RecordHeaders } from '../../../src/domain/stream/record';
 import { stageClock, type StageTime, type TakeStage } from '../../../src/domain/stream/stage-clock';
 import { candidateIds, decodeRecords, triageBatch } from '../../../src/domain/stream/triage';
+import { RECORD_LIMITS, testImage } from '../../support/records';
 
-const limits = { maxRecordBytes: 4096 };
-const image = Uint8Array.from({ length: IMAGE_BYTES }, (_, i) => (i * 11) % 256);
+const limits = RECORD_LIMITS;
+const image = testImage(11);
 
 function raw(
   id: string | Buffer,

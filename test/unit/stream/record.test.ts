@@ -1,4 +1,3 @@
-import { IMAGE_BYTES } from '../../../src/domain/data/types';
 import {
   decodeRecord,
   encodeSample,
@@ -7,9 +6,10 @@ import {
   type PoisonReason,
   type RawRecord,
 } from '../../../src/domain/stream/record';
+import { RECORD_LIMITS, testImage } from '../../support/records';
 
-const limits = { maxRecordBytes: 4096 };
-const image = Uint8Array.from({ length: IMAGE_BYTES }, (_, i) => (i * 7) % 256);
+const limits = RECORD_LIMITS;
+const image = testImage(7);
 
 function raw(over: Partial<RawRecord> = {}): RawRecord {
   const enc = encodeSample({ id: 'stream-12345', label: 7, image }, 'stream-split');

@@ -8,10 +8,8 @@ import {
   planBootstrapRun,
 } from '../../../src/domain/tracking';
 import { FakeMlflow } from './fake-mlflow';
-import { bootstrapInput, versionFolder } from './run-fixtures';
+import { bootstrapInput, target, versionFolder } from './run-fixtures';
 import { PNG_SIGNATURE } from './png-reader';
-
-const target = { experiment: 'exp', registeredModel: 'mnist-cnn' };
 
 describe('planBootstrapRun', () => {
   let dir: string;

@@ -7,9 +7,7 @@ import {
   planRetrainRun,
 } from '../../../src/domain/tracking';
 import { FakeMlflow } from './fake-mlflow';
-import { bootstrapInput, retrainInput, versionFolder } from './run-fixtures';
-
-const target = { experiment: 'exp', registeredModel: 'mnist-cnn' };
+import { bootstrapInput, retrainInput, target, versionFolder } from './run-fixtures';
 
 describe('planRetrainRun', () => {
   it('plans a skipped cycle as a run with counts and the reason, and nothing to upload or register', () => {

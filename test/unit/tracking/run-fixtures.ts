@@ -147,3 +147,6 @@ export function retrainInput(decision: RetrainRunInput['decision'], dir?: string
         championAfter: 'v1',
       };
 }
+
+/** Where the tracking unit tests log to. */
+export const target = { experiment: 'exp', registeredModel: 'mnist-cnn' };
