@@ -23,6 +23,7 @@ export interface Opened<T> {
 export async function openIoDeps(cfg: Config, trainingTaskQueue?: string): Promise<Opened<IoDeps>> {
   // Migrates the schema on open (under an advisory lock), so a fresh database just works.
   const ledger = await Ledger.open(cfg.postgres);
+  let commit: Promise<string> | undefined;
   const log = kafkaSampleLog(createKafka(cfg.kafka), {
     topic: cfg.kafka.topic,
     deadLetterTopic: cfg.kafka.deadLetterTopic,
@@ -36,7 +37,8 @@ export async function openIoDeps(cfg: Config, trainingTaskQueue?: string): Promi
       log,
       mlflow: new MlflowClient(cfg.mlflow),
       store: new ModelStore(cfg.paths.modelsDir),
-      gitCommit: () => gitCommit(REPO_ROOT),
+      // The code this worker runs was loaded at its start: asked once, not at every logged run.
+      gitCommit: () => (commit ??= gitCommit(REPO_ROOT)),
       download: downloadVerified,
       ...(trainingTaskQueue ? { trainingTaskQueue } : {}),
     },

@@ -21,6 +21,16 @@ async function connectAdmin(kafka: Kafka): Promise<Admin> {
   }
 }
 
+/** Connections below kafkajs's public API (commitOutsideGroup), kept as long as their admin connection. */
+const clusters = new WeakMap<Admin, Promise<InternalCluster>>();
+
+async function disconnect(admin: Admin): Promise<void> {
+  const cluster = clusters.get(admin);
+  clusters.delete(admin);
+  await (await cluster?.catch(() => undefined))?.disconnect().catch(() => undefined);
+  await admin.disconnect();
+}
+
 /** A connection for one call, closed after it. */
 export function oneOffAdmin(kafka: Kafka): AdminUse {
   return async (fn) => {
@@ -28,7 +38,7 @@ export function oneOffAdmin(kafka: Kafka): AdminUse {
     try {
       return await fn(admin);
     } finally {
-      await admin.disconnect();
+      await disconnect(admin);
     }
   };
 }
@@ -48,7 +58,8 @@ export function adminSession(kafka: Kafka): AdminSession {
   const drop = async () => {
     const a = admin;
     admin = undefined;
-    await (await a?.catch(() => undefined))?.disconnect().catch(() => undefined);
+    const opened = await a?.catch(() => undefined);
+    if (opened) await disconnect(opened).catch(() => undefined);
   };
   return {
     async use(fn) {
@@ -179,17 +190,18 @@ async function commitOutsideGroup(
         'retry once they have left',
     );
   }
-  await cluster.connect();
-  try {
-    const coordinator = await cluster.findGroupCoordinator({ groupId });
-    // kafkajs turns a partition's error code into a thrown KafkaJSProtocolError.
-    await coordinator.offsetCommit({
-      groupId,
-      groupGenerationId: -1,
-      memberId: '',
-      topics: [{ topic, partitions: moves }],
-    });
-  } finally {
-    await cluster.disconnect();
+  // Connected once per admin connection: a kept session commits without a new handshake (~0.2 s).
+  let connected = clusters.get(admin);
+  if (!connected) {
+    connected = cluster.connect().then(() => cluster);
+    clusters.set(admin, connected);
   }
+  const coordinator = await (await connected).findGroupCoordinator({ groupId });
+  // kafkajs turns a partition's error code into a thrown KafkaJSProtocolError.
+  await coordinator.offsetCommit({
+    groupId,
+    groupGenerationId: -1,
+    memberId: '',
+    topics: [{ topic, partitions: moves }],
+  });
 }
