@@ -52,6 +52,8 @@ export interface StagedModel {
   readonly hyperparameters: Readonly<Record<string, number | string>>;
   /** Fine-tuning only: how many new and replayed samples were trained on. */
   readonly mix?: { readonly newCount: number; readonly replayCount: number };
+  /** Fine-tuning only: training evidence per batch id (domain/cycle/training-evidence.ts). */
+  readonly fedDigests?: Readonly<Record<string, string>>;
 }
 
 export interface TrainInitialInput {

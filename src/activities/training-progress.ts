@@ -30,6 +30,11 @@ export class TrainingReporter {
     this.checkpointDir = resumedFrom?.checkpointDir;
   }
 
+  /** Before the first batch, with the resume point it starts from. */
+  started(progress: TrainingProgress): void {
+    this.beat(progress);
+  }
+
   /** After every batch. */
   batch(progress: TrainingProgress): void {
     this.beat(progress);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { Config } from '../config';
-import { writeFileDurable } from '../durable-file';
+import { readFileIfExists, writeFileDurable } from '../durable-file';
 import { concatSets, prepareSplits, type Download, type PreparedData } from '../domain/data';
 import type { MnistSet } from '../domain/data/types';
 import { compileCnn, createCnn } from '../domain/model/architecture';
@@ -22,7 +22,8 @@ import {
 import { loadModel, saveModel } from '../domain/model/persistence';
 import type { LayersModel, Tf } from '../domain/model/tf';
 import { train, type EpochMetrics, type TrainResult } from '../domain/model/train';
-import { readBatchSnapshot } from '../domain/stream/batch-snapshot';
+import { readBatchSnapshot, SNAPSHOT_EXT } from '../domain/stream/batch-snapshot';
+import { FedCounter } from '../domain/cycle/training-evidence';
 import { pickMisclassified } from '../domain/tracking';
 import type { EpochRecord, Score } from '../shared';
 import type { StagedModel, TrainingActivities, TrainingHeartbeat } from './contracts';
@@ -67,6 +68,9 @@ const toRecord = (m: EpochMetrics): EpochRecord => ({
 async function readBatches(files: readonly string[]): Promise<MnistSet> {
   return concatSets(await Promise.all(files.map(async (f) => (await readBatchSnapshot(f)).set)));
 }
+
+/** The training evidence saved beside a checkpoint folder. */
+const fedFile = (checkpointDir: string) => `${checkpointDir}.fed.json`;
 
 async function exists(p: string): Promise<boolean> {
   return fs.stat(p).then(
@@ -126,10 +130,10 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
       model: LayersModel,
       hooks: Parameters<typeof train>[3],
     ) => Promise<TrainResult & { mix?: StagedModel['mix'] }>,
+    /** Counts what each new sample was fed (fine-tuning), kept beside every checkpoint. */
+    fed?: FedCounter,
   ): Promise<StagedModel> {
     const ctx = Context.current();
-    // Alive while data and the model load, before the first batch's heartbeat; the details are kept.
-    ctx.heartbeat(ctx.info.heartbeatDetails);
     const paths = runPaths(cfg.paths.dataDir, key);
     const resume = await resumePoint(
       ctx.info.heartbeatDetails as TrainingHeartbeat | undefined,
@@ -141,8 +145,22 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
         ? { model: await loadModel(tf, resume.checkpointDir), epochsCompleted: resumedFromEpoch }
         : undefined,
     );
-    ctx.heartbeat(ctx.info.heartbeatDetails);
+    // A checkpoint of code from before the evidence has none: the counts are then unknown, not zero.
+    const saved = fed && resume && readFileIfExists(fedFile(resume.checkpointDir));
+    if (fed && resume) {
+      if (saved) fed.restore(JSON.parse(saved));
+      else fed.markUnknown();
+    }
     const reporter = new TrainingReporter(ctx, resume, deps.progressSink);
+    // Alive once the model is loaded: the first batch's heartbeat can be seconds away under load.
+    reporter.started({
+      epoch: resumedFromEpoch,
+      epochs: hyper.epochs,
+      batch: 0,
+      batches: 0,
+      loss: 0,
+      resumedFromEpoch,
+    });
     const history: EpochRecord[] = [];
     try {
       const result = await fit(model, {
@@ -150,9 +168,12 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
         initialEpoch: resumedFromEpoch,
         signal: ctx.cancellationSignal,
         onBatchEnd: (p) => reporter.batch({ ...p, epochs: hyper.epochs, resumedFromEpoch }),
+        ...(fed ? { onFed: (indices: Int32Array) => fed.record(indices) } : {}),
         onEpochEnd: async (epoch, m, metrics) => {
           history.push(toRecord(metrics));
           const dir = paths.checkpoint(ctx.info.activityType, epoch + 1);
+          // Before the checkpoint: a checkpoint on disk always has the counts it was trained with.
+          if (fed) await writeFileDurable(fedFile(dir), JSON.stringify(fed));
           await saveModel(tf, m, dir, { includeOptimizer: true, overwrite: true });
           reporter.checkpoint(epoch + 1, dir, {
             epoch,
@@ -207,13 +228,15 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
     }) {
       if (batchFiles.length === 0)
         throw new InvalidInputError('no batch files given: pass the files takeBatch returned');
-      const [splits, fresh, earlier] = await Promise.all([
+      const [splits, snapshots, earlier] = await Promise.all([
         data(),
-        readBatches(batchFiles),
+        Promise.all(batchFiles.map(readBatchSnapshot)),
         readBatches(replayBatchFiles),
       ]);
+      const fresh = concatSets(snapshots.map((snap) => snap.set));
+      const fed = new FedCounter(fresh.count);
       const hyper = fineTuneHyperparameters(cfg.training, epochs, key, championHyperparameters);
-      return runTraining(
+      const staged = await runTraining(
         key,
         'challenger',
         hyper,
@@ -227,7 +250,17 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
           });
           return { ...r, mix: { newCount: r.mix.newCount, replayCount: r.mix.replayCount } };
         },
+        fed,
       );
+      // Per batch (snapshot file `<batch id>.msb`), in the order the new samples were concatenated.
+      let start = 0;
+      const fedDigests: Record<string, string> = {};
+      batchFiles.forEach((file, k) => {
+        const { ids } = snapshots[k]!;
+        fedDigests[path.basename(file, `.${SNAPSHOT_EXT}`)] = fed.digestOf(start, ids);
+        start += ids.length;
+      });
+      return fed.known ? { ...staged, fedDigests } : staged;
     },
 
     async evaluateOnSplits({ modelDir, report }) {

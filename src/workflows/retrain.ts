@@ -149,6 +149,7 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
     challenger: challengerScores,
     hyperparameters: staged.hyperparameters,
     ...(staged.mix ? { mix: staged.mix } : {}),
+    ...(staged.fedDigests ? { fedDigests: staged.fedDigests } : {}),
     epochs: staged.epochs,
     ...(reportFile ? { reportFile } : {}),
   };

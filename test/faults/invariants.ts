@@ -22,10 +22,12 @@ import { ModelStore, METADATA } from '../../src/domain/registry/store';
 import { readBatchSnapshot } from '../../src/domain/stream/batch-snapshot';
 import { readTopic } from './poison';
 import type { RequestLog } from './requests';
-import { judgeSamples, type BatchEvidence } from './truth';
+import { judgeSamples, judgeTraining, type BatchEvidence } from './truth';
 
 export interface InvariantResult {
   readonly samplesChecked: number;
+  /** Used batches whose training evidence matched their snapshot. */
+  readonly batchesTrainedChecked: number;
   readonly lost: string[];
   readonly duplicated: string[];
   readonly problems: string[];
@@ -144,9 +146,13 @@ export async function checkInvariants(deps: CheckDeps, truth: SuiteTruth): Promi
   problems.push(...verdict.problems);
 
   // Cycles: every batch used by a recorded cycle; every decided cycle has its finished MLflow run.
-  const { rows: cycles } = await pool(ledger).query<{ id: string; decision: string }>(
-    'SELECT id, decision FROM retrain_cycles',
-  );
+  const { rows: cycles } = await pool(ledger).query<{
+    id: string;
+    decision: string;
+    metrics: Record<string, unknown>;
+  }>('SELECT id, decision, metrics FROM retrain_cycles');
+  const training = judgeTraining(cycles, evidence);
+  problems.push(...training.problems);
   const cycleIds = new Set(cycles.map((c) => c.id));
   for (const b of batches) {
     if (b.retrain_cycle_id && !cycleIds.has(b.retrain_cycle_id)) {
@@ -195,6 +201,7 @@ export async function checkInvariants(deps: CheckDeps, truth: SuiteTruth): Promi
   await checkChampion(deps, problems);
   return {
     samplesChecked: verdict.samplesChecked,
+    batchesTrainedChecked: training.batchesChecked,
     lost: verdict.lost,
     duplicated: verdict.duplicated,
     problems,

@@ -125,7 +125,8 @@ async function main(): Promise<number> {
         ];
         ok = ran && broken.length === 0;
         if (broken.length) detail = `${detail}; INVARIANTS BROKEN: ${broken.join('; ')}`;
-        else detail = `${detail}; invariants hold over ${inv.samplesChecked} samples`;
+        else
+          detail = `${detail}; invariants hold over ${inv.samplesChecked} samples, training evidence of ${inv.batchesTrainedChecked} batches`;
       } catch (e) {
         detail = `${detail}; invariants check failed: ${e instanceof Error ? e.message : String(e)}`;
       }

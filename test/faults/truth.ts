@@ -4,6 +4,7 @@
  * ended up (ledger rows and snapshot files read directly, and the batches each finished retrain reported
  * from Temporal). Pure: no I/O, so the judgement itself is unit-tested (test/unit/faults/truth.test.ts).
  */
+import { expectedFedDigest } from '../../src/domain/cycle/training-evidence';
 
 /** A record on the sample topic as the suite's own consumer read it. */
 export interface TopicRecord {
@@ -115,4 +116,46 @@ export function judgeSamples(e: SampleEvidence): SampleVerdict {
     problems.push(`${strangers.length} ids in batches were never asked for, e.g. ${strangers[0]}`);
   }
   return { samplesChecked: e.requested.length, lost, duplicated, problems };
+}
+
+/** A retrain cycle as the ledger recorded it. */
+export interface CycleEvidence {
+  readonly id: string;
+  readonly decision: string;
+  readonly metrics: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Training evidence: every batch with samples that a decided cycle (promoted or rejected) used was fed to
+ * the optimizer, each of its snapshot's samples once per fine-tuning epoch, as the training activity
+ * reported from its own count (`fed_digest/<batch>`). The expected digest is computed here from the
+ * snapshot the checker read itself.
+ */
+export function judgeTraining(
+  cycles: readonly CycleEvidence[],
+  batches: readonly BatchEvidence[],
+): { batchesChecked: number; problems: string[] } {
+  const problems: string[] = [];
+  let batchesChecked = 0;
+  const byId = new Map(batches.map((b) => [b.id, b]));
+  for (const c of cycles) {
+    if (c.decision !== 'promoted' && c.decision !== 'rejected') continue;
+    const epochs = c.metrics.fine_tune_epochs;
+    for (const id of String(c.metrics.batch_ids ?? '')
+      .split(',')
+      .filter(Boolean)) {
+      const ids = byId.get(id)?.snapshotIds;
+      if (!ids?.length) continue; // pure poison: nothing to train on
+      batchesChecked += 1;
+      const reported = c.metrics[`fed_digest/${id}`];
+      if (typeof reported !== 'string' || typeof epochs !== 'number') {
+        problems.push(`cycle ${c.id} (${c.decision}) reports no training evidence for batch ${id}`);
+      } else if (reported !== expectedFedDigest(ids, epochs)) {
+        problems.push(
+          `cycle ${c.id} (${c.decision}): what it fed to the optimizer from batch ${id} is not its ${ids.length} samples × ${epochs} epochs`,
+        );
+      }
+    }
+  }
+  return { batchesChecked, problems };
 }

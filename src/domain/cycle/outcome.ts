@@ -42,6 +42,8 @@ export interface CycleOutcome {
   readonly hyperparameters?: Readonly<Record<string, number | string>>;
   readonly mix?: { readonly newCount: number; readonly replayCount: number };
   readonly epochs?: readonly EpochRecord[];
+  /** What fine-tuning fed to the optimizer, per batch id (training-evidence.ts). */
+  readonly fedDigests?: Readonly<Record<string, string>>;
   /** Promoted cycles: the stored challenger, registered and aliased `champion`. */
   readonly promotedVersionId?: string;
   /** The challenger's evaluation report (confusion matrix), kept out of the workflow history. */
@@ -76,6 +78,12 @@ export function cycleMetrics(o: CycleOutcome, mlflowRunId?: string): Record<stri
     ...(o.champion ? splitMetrics('champion_', o.champion) : {}),
     ...(o.challenger ? splitMetrics('challenger_', o.challenger) : {}),
     ...(gain ? { validation_gain: gain.validationGain, test_drop: gain.testDrop } : {}),
+    ...(o.fedDigests
+      ? {
+          fine_tune_epochs: o.settings.fineTuneEpochs,
+          ...Object.fromEntries(Object.entries(o.fedDigests).map(([id, d]) => [`fed_digest/${id}`, d])),
+        }
+      : {}),
     ...(o.batchIds
       ? {
           consumed: o.counts.consumed,

@@ -36,6 +36,8 @@ export interface TrainOptions {
   readonly onEpochEnd?: (epoch: number, model: LayersModel, metrics: EpochMetrics) => Promise<void> | void;
   /** After every batch: lets a Temporal activity heartbeat. */
   readonly onBatchEnd?: (progress: BatchProgress) => void;
+  /** After every optimizer step: the indices into the training set it trained on (training evidence). */
+  readonly onFed?: (indices: Int32Array) => void;
 }
 
 export interface TrainResult {

@@ -40,10 +40,10 @@ export async function train(
       const rate = rateOf(epoch);
       if (rate !== undefined) engine.setLearningRate(rate);
       // One gather per epoch; batches are then contiguous slices of the shuffled copy.
-      const [xs, ys] = tf.tidy(() => {
-        const order = tf.tensor1d(permutation(data.count, deriveSeed(seed, epoch)), 'int32');
-        return [tf.gather(set.xs, order), tf.gather(set.ys, order)];
-      });
+      const order = permutation(data.count, deriveSeed(seed, epoch));
+      const at = tf.tensor1d(order, 'int32');
+      const [xs, ys] = [tf.gather(set.xs, at), tf.gather(set.ys, at)];
+      at.dispose();
       try {
         let lossSum = 0;
         let correct = 0;
@@ -52,13 +52,13 @@ export async function train(
           const start = batch * batchSize;
           const size = Math.min(batchSize, data.count - start);
           const nextSize = Math.min(batchSize, data.count - ((batch + 1) % batches) * batchSize);
-          const bx = xs.slice(start, size);
-          const by = ys.slice(start, size);
+          const [bx, by] = [xs.slice(start, size), ys.slice(start, size)];
           try {
             const totals = engine.step(bx, by, epoch * batches + batch + 1, nextSize);
             lossSum += totals.loss * size;
             correct += totals.correct;
             options.onBatchEnd?.({ epoch, batch, batches, loss: totals.loss });
+            options.onFed?.(order.subarray(start, start + size));
           } finally {
             tf.dispose([bx, by]);
           }

@@ -122,15 +122,20 @@ export async function executeRunPlan(
     );
   }
   try {
-    await client.tracking.logBatch(runId, {
-      params: paramsToSend(run, plan.params),
-      tags: plan.tags,
-      metrics: plan.metrics.map((m) => ({ ...m, timestamp })),
-    });
-    await client.tracking.logInputs(runId, plan.datasets);
-    for (const f of plan.files) await client.artifacts.upload(artifactUri, f.path, f.bytes);
-    if (plan.modelDir)
-      await client.artifacts.uploadDirectory(artifactUri, plan.modelDir, MODEL_ARTIFACT_PATH);
+    // Independent of each other (a retry finds each done or redoes it alike): sent together.
+    const params = paramsToSend(run, plan.params);
+    await Promise.all([
+      client.tracking.logBatch(runId, {
+        params,
+        tags: plan.tags,
+        metrics: plan.metrics.map((m) => ({ ...m, timestamp })),
+      }),
+      client.tracking.logInputs(runId, plan.datasets),
+      ...plan.files.map((f) => client.artifacts.upload(artifactUri, f.path, f.bytes)),
+      ...(plan.modelDir
+        ? [client.artifacts.uploadDirectory(artifactUri, plan.modelDir, MODEL_ARTIFACT_PATH)]
+        : []),
+    ]);
 
     let registeredVersion: string | undefined;
     if (plan.register) {

@@ -19,6 +19,7 @@ import { createTrainingActivities } from '../../../src/activities/training';
 import { loadTf } from '../../../src/adapters/tf-backend';
 import { loadConfig } from '../../../src/config';
 import { IMAGE_BYTES, type MnistSet } from '../../../src/domain/data/types';
+import { expectedFedDigest } from '../../../src/domain/cycle/training-evidence';
 import { encodeSnapshot } from '../../../src/domain/stream/batch-snapshot';
 
 const tf = loadTf('cpu');
@@ -71,8 +72,8 @@ describe('trainInitialModel', () => {
     expect(staged.epochs.map((e) => e.epoch)).toEqual([0, 1]);
     expect(staged.resumedFromEpoch).toBe(0);
     expect(existsSync(path.join(staged.dir, 'model.json'))).toBe(true);
-    // 64 samples / 16 = 4 batches per epoch, plus one heartbeat per checkpoint.
-    expect(beats.length).toBe(2 * 4 + 2);
+    // One once the model is loaded, 64 samples / 16 = 4 batches per epoch, plus one per checkpoint.
+    expect(beats.length).toBe(1 + 2 * 4 + 2);
     const last = beats.at(-1)!;
     expect(last.epochsCompleted).toBe(2);
     expect(existsSync(path.join(last.checkpointDir!, 'model.json'))).toBe(true);
@@ -180,6 +181,56 @@ describe('fineTuneChallenger', () => {
     });
     expect(pooled.mix).toEqual({ newCount: 200, replayCount: 64 + 50 + 40 });
     expect(pooled.hyperparameters.learningRate).toBe(cfg.training.fineTuneLearningRate);
+  }, 60_000);
+
+  it('reports per batch what it fed to the optimizer, across a resume from a checkpoint', async () => {
+    const champion = await trainInitial(new MockActivityEnvironment({ activityType: 'trainInitialModel' }), {
+      key: 'ev-champion',
+      epochs: 1,
+    });
+    // Two partitions' batches; 40 and 23 samples (the last optimizer step of an epoch is a partial one).
+    const files = [snapshotFile('ev-p0', 40, 1), snapshotFile('ev-p1', 23, 4)];
+    const ids = (name: string, n: number) => Array.from({ length: n }, (_, i) => `${name}-${i}`);
+    const input = { key: 'ev', championDir: champion.dir, batchFiles: files, epochs: 2 };
+    let afterOne: TrainingHeartbeat | undefined;
+    const first = new MockActivityEnvironment({ activityType: 'fineTuneChallenger' });
+    first.on('heartbeat', (d: TrainingHeartbeat) => {
+      if (d.epochsCompleted === 1 && !afterOne) afterOne = d;
+    });
+    const whole = await fineTune(first, input);
+    expect(whole.fedDigests).toEqual({
+      'ev-p0': expectedFedDigest(ids('ev-p0', 40), 2),
+      'ev-p1': expectedFedDigest(ids('ev-p1', 23), 2),
+    });
+    // A digest of one epoch too few differs: the check can fail.
+    expect(expectedFedDigest(ids('ev-p0', 40), 1)).not.toBe(whole.fedDigests!['ev-p0']);
+
+    // Killed in epoch 2 (its checkpoint never written), retried: the counts saved with epoch 1 carry on.
+    const epochTwo = afterOne!.checkpointDir!.replace(/epoch-1$/, 'epoch-2');
+    const killInEpochTwo = () => rmSync(epochTwo, { recursive: true, force: true });
+    killInEpochTwo();
+    const retry = new MockActivityEnvironment({
+      activityType: 'fineTuneChallenger',
+      attempt: 2,
+      heartbeatDetails: afterOne,
+    });
+    const resumed = await fineTune(retry, input);
+    expect(resumed.resumedFromEpoch).toBe(1);
+    expect(resumed.fedDigests).toEqual(whole.fedDigests);
+
+    // A checkpoint without saved counts (older code) claims no evidence rather than a wrong one.
+    rmSync(`${afterOne!.checkpointDir!}.fed.json`);
+    killInEpochTwo();
+    const blind = await fineTune(
+      new MockActivityEnvironment({
+        activityType: 'fineTuneChallenger',
+        attempt: 3,
+        heartbeatDetails: afterOne,
+      }),
+      input,
+    );
+    expect(blind.resumedFromEpoch).toBe(1);
+    expect(blind.fedDigests).toBeUndefined();
   }, 60_000);
 
   it('refuses a call without batch files', async () => {

@@ -1,4 +1,10 @@
-import { judgeSamples, type BatchEvidence, type SampleEvidence } from '../../../test/faults/truth';
+import { expectedFedDigest } from '../../../src/domain/cycle/training-evidence';
+import {
+  judgeSamples,
+  judgeTraining,
+  type BatchEvidence,
+  type SampleEvidence,
+} from '../../../test/faults/truth';
 
 const rec = (key: string, offset: number) => ({ key, partition: 0, offset: String(offset) });
 const batch = (id: string, ids: string[], snapshotIds: string[] | undefined = ids): BatchEvidence => ({
@@ -87,5 +93,42 @@ describe('judgeSamples', () => {
   it('counts a used batch that no retrain reported as a problem', () => {
     const v = judgeSamples({ ...healthy(), trained: new Map([['retrain-1', ['b1']]]) });
     expect(v.problems).toEqual(['batch b2 is marked used but no finished retrain reported training on it']);
+  });
+});
+
+describe('judgeTraining', () => {
+  const batches = [batch('b1', ['a', 'b']), batch('b2', ['c', 'd']), batch('poison', [])];
+  const cycle = (decision: string, digests: Record<string, string>, epochs: unknown = 2) => ({
+    id: `c-${decision}`,
+    decision,
+    metrics: {
+      batch_ids: 'b1,poison',
+      fine_tune_epochs: epochs,
+      ...Object.fromEntries(Object.entries(digests).map(([b, d]) => [`fed_digest/${b}`, d])),
+    },
+  });
+  const right = { b1: expectedFedDigest(['b', 'a'], 2) };
+
+  it('accepts a cycle that fed each sample of its batch once per epoch, promoted or rejected', () => {
+    expect(judgeTraining([cycle('promoted', right), cycle('rejected', right)], batches)).toEqual({
+      batchesChecked: 2,
+      problems: [],
+    });
+  });
+
+  it('reports a batch fed one epoch short, or missing a sample, or with no evidence at all', () => {
+    const short = { b1: expectedFedDigest(['a', 'b'], 1) };
+    const partial = { b1: expectedFedDigest(['a'], 2) };
+    const problems = judgeTraining(
+      [cycle('promoted', short), cycle('rejected', partial), { ...cycle('promoted', {}), id: 'c-none' }],
+      batches,
+    ).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/batch b1 is not its 2 samples × 2 epochs/);
+    expect(problems[2]).toMatch(/c-none .* reports no training evidence for batch b1/);
+  });
+
+  it('does not judge skipped cycles', () => {
+    expect(judgeTraining([cycle('skipped', {})], batches).batchesChecked).toBe(0);
   });
 });
