@@ -18,6 +18,15 @@ import { takeBatches } from '../../src/domain/stream/take-batch';
 const N = 20_000;
 const cfg = loadConfig();
 const kafka = createKafka(cfg.kafka, 'it-throughput');
+
+// Each log keeps an admin connection (one per worker in production): closed after the suite.
+const logs: { close(): Promise<void> }[] = [];
+const sampleLog = (spec: Parameters<typeof kafkaSampleLog>[1]) => {
+  const log = kafkaSampleLog(kafka, spec);
+  logs.push(log);
+  return log;
+};
+afterAll(() => Promise.all(logs.map((l) => l.close())));
 const run = randomUUID().slice(0, 8);
 const topic = `it-throughput-${run}`;
 const deadLetterTopic = `${topic}.dlq`;
@@ -46,7 +55,7 @@ it(`publishes and takes ${N} records`, async () => {
     expect((await consumerLag(kafka, groupId, topic)).total).toBe(N);
 
     t0 = performance.now();
-    const taken = await takeBatches(kafkaSampleLog(kafka, { topic, deadLetterTopic, groupId }), ledger, {
+    const taken = await takeBatches(sampleLog({ topic, deadLetterTopic, groupId }), ledger, {
       topic,
       deadLetterTopic,
       groupId,

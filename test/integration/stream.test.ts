@@ -20,6 +20,15 @@ import { commitUsedOffsets, markBatchesUsed, takeBatches } from '../../src/domai
 
 const cfg = loadConfig();
 const kafka = createKafka(cfg.kafka, 'it-stream');
+
+// Each log keeps an admin connection (one per worker in production): closed after the suite.
+const logs: { close(): Promise<void> }[] = [];
+const sampleLog = (spec: Parameters<typeof kafkaSampleLog>[1]) => {
+  const log = kafkaSampleLog(kafka, spec);
+  logs.push(log);
+  return log;
+};
+afterAll(() => Promise.all(logs.map((l) => l.close())));
 const run = randomUUID().slice(0, 8);
 const topic = `it-stream-${run}`;
 const deadLetterTopic = `${topic}.dlq`;
@@ -158,7 +167,7 @@ describe('Kafka stream (real broker)', () => {
       maxWaitMs: 20_000,
       maxRecordBytes: cfg.kafka.maxRecordBytes,
     };
-    const taken = await takeBatches(kafkaSampleLog(kafka, { topic, deadLetterTopic, groupId }), ledger, opts);
+    const taken = await takeBatches(sampleLog({ topic, deadLetterTopic, groupId }), ledger, opts);
     expect(taken).toMatchObject({ reused: false, consumed: 33, deadLettered: 3 });
     const [batch] = taken.batches;
     expect(batch).toMatchObject({
@@ -185,12 +194,12 @@ describe('Kafka stream (real broker)', () => {
     expect(dead[0]?.headers.label?.toString()).toBe('x');
 
     // Training failed and the cycle is retried: the same batch comes back, nothing is read again.
-    const again = await takeBatches(kafkaSampleLog(kafka, { topic, deadLetterTopic, groupId }), ledger, opts);
+    const again = await takeBatches(sampleLog({ topic, deadLetterTopic, groupId }), ledger, opts);
     expect(again).toMatchObject({ reused: true, consumed: 0 });
     expect(again.batches.map((b) => b.id)).toEqual([batch!.id]);
 
     const cycle = `it-cycle-${run}`;
-    const log = kafkaSampleLog(kafka, opts);
+    const log = sampleLog(opts);
     const finish = async () => {
       await markBatchesUsed(ledger, dataDir, [batch!.id], cycle);
       return commitUsedOffsets(log, ledger);
@@ -204,7 +213,7 @@ describe('Kafka stream (real broker)', () => {
       filePath: snapshotPaths(dataDir, batch!.id).used,
     });
     expect(
-      await takeBatches(kafkaSampleLog(kafka, { topic, deadLetterTopic, groupId }), ledger, {
+      await takeBatches(sampleLog({ topic, deadLetterTopic, groupId }), ledger, {
         ...opts,
         maxWaitMs: 1000,
       }),
@@ -226,7 +235,7 @@ describe('Kafka stream (real broker)', () => {
       published: 1,
       skipped: 0,
     });
-    const taken = await takeBatches(kafkaSampleLog(kafka, { topic, deadLetterTopic, groupId }), ledger, {
+    const taken = await takeBatches(sampleLog({ topic, deadLetterTopic, groupId }), ledger, {
       topic,
       deadLetterTopic,
       groupId,
