@@ -1,13 +1,10 @@
 /** Publishes and takes 20 000 records end to end and reports the rates (the figures in the README). */
-import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config';
-import { createKafka } from '../../src/adapters/kafka/client';
+import { promises as fs } from 'node:fs';
+import { useStreamSuite } from '../support/sample-logs';
 import { consumerLag } from '../../src/adapters/kafka/offsets';
 import { openProducer } from '../../src/adapters/kafka/producer';
-import { kafkaSampleLog } from '../../src/adapters/kafka/sample-log';
 import { ensureTopics } from '../../src/adapters/kafka/topics';
 import { IMAGE_BYTES } from '../../src/domain/data/types';
 import { Ledger } from '../../src/adapters/pg/ledger';
@@ -16,21 +13,7 @@ import { publishSamples } from '../../src/domain/stream/publish';
 import { takeBatches } from '../../src/domain/stream/take-batch';
 
 const N = 20_000;
-const cfg = loadConfig();
-const kafka = createKafka(cfg.kafka, 'it-throughput');
-
-// Each log keeps an admin connection (one per worker in production): closed after the suite.
-const logs: { close(): Promise<void> }[] = [];
-const sampleLog = (spec: Parameters<typeof kafkaSampleLog>[1]) => {
-  const log = kafkaSampleLog(kafka, spec);
-  logs.push(log);
-  return log;
-};
-afterAll(() => Promise.all(logs.map((l) => l.close())));
-const run = randomUUID().slice(0, 8);
-const topic = `it-throughput-${run}`;
-const deadLetterTopic = `${topic}.dlq`;
-const groupId = `it-throughput-${run}`;
+const { cfg, kafka, sampleLog, run, topic, deadLetterTopic, groupId } = useStreamSuite('it-throughput');
 
 it(`publishes and takes ${N} records`, async () => {
   const ledger = await Ledger.open(cfg.postgres);

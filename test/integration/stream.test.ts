@@ -1,13 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config';
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import { consumeBounded } from '../../src/adapters/kafka/bounded-consumer';
-import { createKafka } from '../../src/adapters/kafka/client';
+import { useStreamSuite } from '../support/sample-logs';
 import { commitBatch, consumerLag } from '../../src/adapters/kafka/offsets';
 import { openProducer } from '../../src/adapters/kafka/producer';
-import { kafkaSampleLog } from '../../src/adapters/kafka/sample-log';
 import type { RecordPublisher } from '../../src/domain/stream/ports';
 import { ensureTopics } from '../../src/adapters/kafka/topics';
 import { IMAGE_BYTES } from '../../src/domain/data/types';
@@ -18,21 +16,7 @@ import { publishSamples } from '../../src/domain/stream/publish';
 import { encodeSample } from '../../src/domain/stream/record';
 import { commitUsedOffsets, markBatchesUsed, takeBatches } from '../../src/domain/stream/take-batch';
 
-const cfg = loadConfig();
-const kafka = createKafka(cfg.kafka, 'it-stream');
-
-// Each log keeps an admin connection (one per worker in production): closed after the suite.
-const logs: { close(): Promise<void> }[] = [];
-const sampleLog = (spec: Parameters<typeof kafkaSampleLog>[1]) => {
-  const log = kafkaSampleLog(kafka, spec);
-  logs.push(log);
-  return log;
-};
-afterAll(() => Promise.all(logs.map((l) => l.close())));
-const run = randomUUID().slice(0, 8);
-const topic = `it-stream-${run}`;
-const deadLetterTopic = `${topic}.dlq`;
-const groupId = `it-stream-group-${run}`;
+const { cfg, kafka, sampleLog, run, topic, deadLetterTopic, groupId } = useStreamSuite('it-stream');
 const N = 50;
 const samples = Array.from({ length: N }, (_, i) => ({
   id: `it-${run}-${i}`,
