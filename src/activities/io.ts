@@ -21,7 +21,7 @@ import {
   type TrackingClient,
 } from '../domain/tracking';
 import { trainingTaskQueue, type Score } from '../shared';
-import type { IoActivities } from './contracts';
+import type { IoActivities, TakeBatchResult } from './contracts';
 import { InvalidInputError } from './errors';
 import { runDir } from './run-files';
 import type { EvaluationReport } from './training';
@@ -39,6 +39,20 @@ export interface IoDeps {
   readonly download?: Download;
   /** Overrides the device's training queue (tests with private queues). */
   readonly trainingTaskQueue?: string;
+}
+
+/** Heartbeats of takeBatch while it waits on Kafka (its heartbeat timeout is 20 s). */
+const TAKE_HEARTBEAT_MS = 5000;
+
+/** Runs `fn` heartbeating every TAKE_HEARTBEAT_MS: a read waits up to maxWaitMs for records. */
+async function beating<T>(fn: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const timer = setInterval(() => ctx.heartbeat(), TAKE_HEARTBEAT_MS);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** The `source` header of samples published from the stream split. */
@@ -209,35 +223,36 @@ export function createIoActivities(deps: IoDeps): IoActivities {
       return { lag: (await log.lag()).total };
     },
 
-    async takeBatch({ minRecords, maxRecords, maxWaitMs }) {
-      await topicsReady();
-      const taken = await takeBatches(log, ledger, {
-        topic: cfg.kafka.topic,
-        deadLetterTopic: cfg.kafka.deadLetterTopic,
-        groupId: cfg.kafka.consumerGroup,
-        dataDir: cfg.paths.dataDir,
-        minRecords,
-        maxRecords,
-        maxWaitMs,
-        maxRecordBytes: cfg.kafka.maxRecordBytes,
-      });
-      // Too few waiting, or nothing arrived within maxWaitMs after all: nothing was recorded either.
-      if (!taken.batches.length) return { status: 'too-few', available: taken.waiting };
-      const replayFiles = (await ledger.usedBatches(cfg.kafka.topic)).map((b) => b.filePath);
-      // Every batch goes back, even one of pure poison: the cycle marks it used so the offsets move past
-      // it. Holding it back (as before) left it pending forever and blocked the stream behind it.
-      return {
-        status: 'taken',
-        batchIds: taken.batches.map((b) => b.id),
-        files: taken.batches.filter((b) => b.validCount > 0).map((b) => b.filePath),
-        consumed: taken.batches.reduce((n, b) => n + b.consumedCount, 0),
-        valid: taken.batches.reduce((n, b) => n + b.validCount, 0),
-        deadLettered: taken.batches.reduce((n, b) => n + b.deadLetteredCount, 0),
-        deadLettersByReason: deadLettersByReason(taken.batches),
-        resumed: taken.reused,
-        replayFiles,
-      };
-    },
+    takeBatch: ({ minRecords, maxRecords, maxWaitMs }) =>
+      beating<TakeBatchResult>(async () => {
+        await topicsReady();
+        const taken = await takeBatches(log, ledger, {
+          topic: cfg.kafka.topic,
+          deadLetterTopic: cfg.kafka.deadLetterTopic,
+          groupId: cfg.kafka.consumerGroup,
+          dataDir: cfg.paths.dataDir,
+          minRecords,
+          maxRecords,
+          maxWaitMs,
+          maxRecordBytes: cfg.kafka.maxRecordBytes,
+        });
+        // Too few waiting, or nothing arrived within maxWaitMs after all: nothing was recorded either.
+        if (!taken.batches.length) return { status: 'too-few', available: taken.waiting };
+        const replayFiles = (await ledger.usedBatches(cfg.kafka.topic)).map((b) => b.filePath);
+        // Every batch goes back, even one of pure poison: the cycle marks it used so the offsets move past
+        // it. Holding it back (as before) left it pending forever and blocked the stream behind it.
+        return {
+          status: 'taken',
+          batchIds: taken.batches.map((b) => b.id),
+          files: taken.batches.filter((b) => b.validCount > 0).map((b) => b.filePath),
+          consumed: taken.batches.reduce((n, b) => n + b.consumedCount, 0),
+          valid: taken.batches.reduce((n, b) => n + b.validCount, 0),
+          deadLettered: taken.batches.reduce((n, b) => n + b.deadLetteredCount, 0),
+          deadLettersByReason: deadLettersByReason(taken.batches),
+          resumed: taken.reused,
+          replayFiles,
+        };
+      }),
 
     async logBootstrapRun(input) {
       const report = await readReport(input.reportFile);

@@ -32,6 +32,11 @@ const stream = io(
   { startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute' },
   { ...infraRetry, maximumAttempts: 30 },
 );
+// takeBatch heartbeats every 5 s while it waits on Kafka: a dead IO worker is noticed in 20 s.
+const take = io(
+  { startToCloseTimeout: '10 minutes', heartbeatTimeout: '20 seconds' },
+  { ...infraRetry, maximumAttempts: 30 },
+);
 const mlflow = io({ startToCloseTimeout: '10 minutes' });
 
 /** The IO activities, each with the policy of its kind. */
@@ -43,7 +48,7 @@ export const ioActivities: IoActivities = {
   promoteModel: quick.promoteModel,
   publishStreamSamples: stream.publishStreamSamples,
   consumerLag: quick.consumerLag,
-  takeBatch: stream.takeBatch,
+  takeBatch: take.takeBatch,
   logBootstrapRun: mlflow.logBootstrapRun,
   logRetrainRun: mlflow.logRetrainRun,
   recordCycle: quick.recordCycle,
