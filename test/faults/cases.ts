@@ -25,6 +25,7 @@ import {
   type Injection,
   type Suite,
 } from './suite';
+import { serveKill } from './serve-case';
 import { sleep, waitFor } from './wait';
 
 export interface FaultCase {
@@ -480,4 +481,5 @@ export const CASES: readonly FaultCase[] = [
   storeReadOnly,
   gracefulStops,
   powerCut,
+  serveKill,
 ];

@@ -132,7 +132,10 @@ async function main(): Promise<number> {
       }
       const recovery: string[] = [];
       for (const i of s.injections) {
-        const r = await s.pipeline.recoveryMs(i.workflows, i.at, i.noticedBy).catch(() => undefined);
+        const r =
+          i.recoveredAt !== undefined
+            ? i.recoveredAt - i.at
+            : await s.pipeline.recoveryMs(i.workflows, i.at, i.noticedBy).catch(() => undefined);
         recovery.push(
           `#${i.n} ${r === undefined ? 'n/a' : seconds(r)}${i.noticedBy ? ` (${i.noticedBy})` : ''}`,
         );

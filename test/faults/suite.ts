@@ -62,6 +62,8 @@ export interface Injection {
   readonly what: string;
   readonly at: number;
   readonly workflows: readonly string[];
+  /** Set by cases outside the workflows (the inference server): when service was back. */
+  recoveredAt?: number;
   /** Activity type whose failed attempt showed the pipeline noticed; recovery is its next success. */
   noticedBy?: string;
   /** How the injection was seen to take effect (pid gone, port closed). */

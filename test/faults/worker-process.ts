@@ -1,6 +1,7 @@
 /**
- * A worker (`src/workers/io.ts` or `training.ts`) as a real child process, so a case can SIGKILL it like a
- * crashed machine and start a new one. Output goes to one log file per start.
+ * A worker (`src/workers/io.ts` or `training.ts`) or the inference server (`src/serve/main.ts`) as a real
+ * child process, so a case can SIGKILL it like a crashed machine and start a new one. Output goes to one
+ * log file per start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -8,7 +9,14 @@ import path from 'node:path';
 import { REPO_ROOT } from '../../src/config';
 import { waitFor } from './wait';
 
-export type WorkerName = 'io' | 'training';
+export type WorkerName = 'io' | 'training' | 'serve';
+
+/** Entry point, and the log line that says the process is ready. */
+const PROCESSES: Record<WorkerName, { script: string; ready: string }> = {
+  io: { script: 'src/workers/io.ts', ready: 'polling task queue' },
+  training: { script: 'src/workers/training.ts', ready: 'polling task queue' },
+  serve: { script: 'src/serve/main.ts', ready: 'serving champion' },
+};
 
 export class WorkerProcess {
   private child: ChildProcess | undefined;
@@ -25,7 +33,7 @@ export class WorkerProcess {
     return this.child?.pid;
   }
 
-  /** Starts the worker and waits until it polls its task queue. */
+  /** Starts the process and waits until it is ready (a worker polls its task queue, the server listens). */
   async start(): Promise<void> {
     if (this.running()) throw new Error(`${this.name} worker is already running (pid ${this.pid})`);
     this.starts += 1;
@@ -33,7 +41,7 @@ export class WorkerProcess {
     const fd = openSync(this.logFile, 'a');
     try {
       // node --import tsx: one process, so a signal hits the worker itself and not a wrapper.
-      this.child = spawn(process.execPath, ['--import', 'tsx', `src/workers/${this.name}.ts`], {
+      this.child = spawn(process.execPath, ['--import', 'tsx', PROCESSES[this.name].script], {
         cwd: REPO_ROOT,
         env: this.env,
         stdio: ['ignore', fd, fd],
@@ -44,10 +52,10 @@ export class WorkerProcess {
     }
     this.child.on('error', () => undefined);
     await waitFor(
-      `${this.name} worker to poll its task queue (log ${this.logFile})`,
+      `${this.name} to be ready (log ${this.logFile})`,
       () => {
         if (!this.running()) throw new Error(`${this.name} worker exited; see ${this.logFile}`);
-        return readFileSync(this.logFile, 'utf8').includes('polling task queue');
+        return readFileSync(this.logFile, 'utf8').includes(PROCESSES[this.name].ready);
       },
       { timeoutMs: 120_000, intervalMs: 200 },
     );
