@@ -25,6 +25,7 @@ import {
   type Injection,
   type Suite,
 } from './suite';
+import { networkFaults } from './network-case';
 import { serveKill } from './serve-case';
 import { sleep, waitFor } from './wait';
 
@@ -482,4 +483,5 @@ export const CASES: readonly FaultCase[] = [
   gracefulStops,
   powerCut,
   serveKill,
+  networkFaults,
 ];
