@@ -33,7 +33,9 @@ function toxiproxyBinary(cacheDir: string): string {
   if (!existsSync(exe)) {
     mkdirSync(bin, { recursive: true });
     try {
-      execFileSync('go', ['install', TOXIPROXY], {
+      // The Go toolchain's default place when a login profile did not put it on PATH.
+      const go = existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go';
+      execFileSync(go, ['install', TOXIPROXY], {
         env: { ...process.env, GOBIN: bin, GOPATH: path.join(cacheDir, 'go'), GOFLAGS: '-mod=mod' },
         stdio: 'ignore',
         timeout: 600_000,
