@@ -22,7 +22,7 @@ import {
 import { loadModel, saveModel } from '../domain/model/persistence';
 import type { LayersModel, Tf } from '../domain/model/tf';
 import { train, type EpochMetrics, type TrainResult } from '../domain/model/train';
-import { readBatchSnapshot, SNAPSHOT_EXT } from '../domain/stream/batch-snapshot';
+import { batchIdOfSnapshot, readBatchSnapshot } from '../domain/stream/batch-snapshot';
 import { FedCounter } from '../domain/cycle/training-evidence';
 import { pickMisclassified } from '../domain/tracking';
 import type { EpochRecord, Score } from '../shared';
@@ -146,8 +146,8 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
         : undefined,
     );
     // A checkpoint of code from before the evidence has none: the counts are then unknown, not zero.
-    const saved = fed && resume && readFileIfExists(fedFile(resume.checkpointDir));
     if (fed && resume) {
+      const saved = readFileIfExists(fedFile(resume.checkpointDir));
       if (saved) fed.restore(JSON.parse(saved));
       else fed.markUnknown();
     }
@@ -257,7 +257,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
       const fedDigests: Record<string, string> = {};
       batchFiles.forEach((file, k) => {
         const { ids } = snapshots[k]!;
-        fedDigests[path.basename(file, `.${SNAPSHOT_EXT}`)] = fed.digestOf(start, ids);
+        fedDigests[batchIdOfSnapshot(file)] = fed.digestOf(start, ids);
         start += ids.length;
       });
       return fed.known ? { ...staged, fedDigests } : staged;

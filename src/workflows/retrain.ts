@@ -63,10 +63,9 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
   const settings = withOverrides(await io.readSettings(), input);
   const training = trainingActivities(settings.trainingTaskQueue);
   const noCounts = { consumed: 0, valid: 0, deadLettered: 0 };
-  const skip = (reason: string, championBefore: string | null) => ({
+  // What every outcome of this cycle starts from: the champion kept, nothing counted yet.
+  const base = (championBefore: string | null) => ({
     cycleId,
-    decision: 'skipped' as const,
-    reason: `skipped: ${reason}`,
     championBefore,
     championAfter: championBefore,
     settings: {
@@ -75,6 +74,11 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
       promotionTestTolerance: settings.promotion.testTolerance,
     },
     counts: noCounts,
+  });
+  const skip = (reason: string, championBefore: string | null) => ({
+    ...base(championBefore),
+    decision: 'skipped' as const,
+    reason: `skipped: ${reason}`,
   });
 
   progress.stage('checking champion');
@@ -141,7 +145,7 @@ export async function retrainWorkflow(input: RetrainInput = {}): Promise<Retrain
   });
   const verdict = decidePromotion(championScores, challengerScores, settings.promotion);
   const trained = {
-    ...skip('', championBefore),
+    ...base(championBefore),
     ...taken,
     reason: verdict.reason,
     prequential,

@@ -69,12 +69,11 @@ async function probe(s: Suite): Promise<number | Error> {
     connectionTimeoutMillis: 5_000,
   });
   pg.on('error', () => undefined);
-  const t = Date.now();
   try {
     await pg.connect();
     const t1 = Date.now();
     await pg.query('SELECT 1');
-    return Date.now() - t1 || Date.now() - t;
+    return Date.now() - t1;
   } catch (e) {
     return e as Error;
   } finally {

@@ -63,6 +63,9 @@ export function snapshotPaths(dataDir: string, id: string): { toUse: string; use
   return { toUse: path.join(dataDir, TO_USE_DIR, name), used: path.join(dataDir, USED_DIR, name) };
 }
 
+/** The batch id a snapshot file is named after (the inverse of snapshotPaths). */
+export const batchIdOfSnapshot = (file: string): string => path.basename(file, `.${SNAPSHOT_EXT}`);
+
 export function encodeSnapshot(samples: readonly PublishableSample[]): Buffer {
   // Sized first, then filled: one allocation and one copy of each image, no per-id Buffers.
   let idBytes = 0;
