@@ -113,6 +113,11 @@ export const SETTINGS = {
     { secret: true },
   ),
   POSTGRES_DB: setting(nonEmpty, 'mlops', 'Database holding the ledger and lineage tables.'),
+  POSTGRES_QUERY_TIMEOUT_MS: setting(
+    positiveInt,
+    '20000',
+    'A ledger query with no answer after this long fails (and its activity retries) instead of hanging on a dead connection.',
+  ),
   MLFLOW_POSTGRES_DB: setting(nonEmpty, 'mlflow', 'Database used as MLflow backend store.'),
   MLFLOW_AUTH_POSTGRES_DB: setting(
     nonEmpty,
@@ -441,6 +446,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     user: s.POSTGRES_USER,
     password: s.POSTGRES_PASSWORD,
     database: s.POSTGRES_DB,
+    queryTimeoutMs: s.POSTGRES_QUERY_TIMEOUT_MS,
     mlflowDatabase: s.MLFLOW_POSTGRES_DB,
     mlflowAuthDatabase: s.MLFLOW_AUTH_POSTGRES_DB,
   };

@@ -2,7 +2,8 @@
  * Network faults between the IO worker and PostgreSQL, through Toxiproxy (Shopify's TCP fault proxy,
  * built with `go install` into the stack cache on first use): the IO worker talks to the ledger through
  * the proxy; latency is added for the whole cycle, then connections are reset just before the decision
- * is recorded. The cycle must notice (a failed attempt), recover, and keep every invariant.
+ * is recorded, then every packet is dropped (a blackhole: no reset, no answer) while a stream publishes.
+ * The cycle must notice (a failed attempt), recover, and keep every invariant.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
@@ -13,6 +14,7 @@ import {
   expectThat,
   inject,
   retrainResult,
+  streamResult,
   streamWithRetrain,
   tookEffect,
   waitForStage,
@@ -61,6 +63,7 @@ async function api(method: string, route: string, body?: unknown): Promise<void>
 /** Milliseconds of one `SELECT 1` through the proxy, or the error it failed with. */
 async function probe(s: Suite): Promise<number | Error> {
   const pg = new PgClient({
+    query_timeout: 5_000,
     host: '127.0.0.1',
     port: PROXY_PORT,
     user: s.cfg.postgres.user,
@@ -82,7 +85,7 @@ async function probe(s: Suite): Promise<number | Error> {
 }
 
 export const networkFaults: FaultCase = {
-  name: 'network: latency, then connection resets, between the IO worker and PostgreSQL (Toxiproxy)',
+  name: 'network: latency, connection resets, then a blackhole, between the IO worker and PostgreSQL (Toxiproxy)',
   async run(s) {
     const exe = toxiproxyBinary(s.cfg.stack.cacheDir);
     const log = openSync(path.join(s.env.logsDir, 'toxiproxy.log'), 'a');
@@ -160,7 +163,12 @@ export const networkFaults: FaultCase = {
       await api('DELETE', '/proxies/postgres/toxics/reset');
       const r = await retrainResult(s, retrainId);
       expectThat(r.decision === 'promoted' || r.decision === 'rejected', `cycle decided, got ${r.decision}`);
-      return `${failed.type} failed on the resets (${failed.lastFailure?.slice(0, 50)}…) and retried; ${r.decision} with ${LATENCY_MS} ms added latency`;
+      await api('DELETE', '/proxies/postgres/toxics/latency');
+
+      // Blackhole: packets vanish both ways and nothing resets the connection, so only a read timeout
+      // (POSTGRES_QUERY_TIMEOUT_MS) or the connect timeout can end a query that is waiting.
+      const hole = await blackhole(s);
+      return `${failed.type} failed on the resets (${failed.lastFailure?.slice(0, 50)}…) and retried; ${r.decision} with ${LATENCY_MS} ms added latency; ${hole}`;
     } finally {
       await viaProxy.stop();
       if (!s.io.running()) await s.io.start();
@@ -169,3 +177,45 @@ export const networkFaults: FaultCase = {
     }
   },
 };
+
+/** Drops every packet between the IO worker and PostgreSQL during a stream and its retrain, then lifts it. */
+async function blackhole(s: Suite): Promise<string> {
+  const name = 'network-blackhole';
+  const fault = inject(s, "blackhole on the IO worker's PostgreSQL connections during a stream", [
+    `stream-${name}-${s.env.tag}`,
+    `retrain-${name}-${s.env.tag}`,
+  ]);
+  for (const stream of ['upstream', 'downstream'])
+    await api('POST', '/proxies/postgres/toxics', {
+      name: `blackhole-${stream}`,
+      type: 'timeout',
+      stream,
+      attributes: { timeout: 0 },
+    });
+  const t0 = Date.now();
+  const dropped = await probe(s);
+  expectThat(
+    dropped instanceof Error && Date.now() - t0 >= 4_000,
+    `a query through the proxy gets no answer (${String(dropped)} after ${Date.now() - t0} ms)`,
+  );
+  tookEffect(
+    s,
+    fault,
+    `SELECT 1 through the proxy answered nothing for ${Date.now() - t0} ms: ${(dropped as Error).message}`,
+  );
+  const { streamId, retrainId } = await streamWithRetrain(s, name, 200);
+  const stuck = await waitFor(
+    'an IO activity failing in the blackhole',
+    async () => (await s.pipeline.pendingActivities(streamId)).find((a) => a.attempt >= 2 && a.lastFailure),
+    { timeoutMs: 120_000, intervalMs: 250 },
+  );
+  fault.noticedBy = stuck.type;
+  const held = Date.now() - t0;
+  for (const stream of ['upstream', 'downstream'])
+    await api('DELETE', `/proxies/postgres/toxics/blackhole-${stream}`);
+  const published = await streamResult(s, streamId);
+  expectThat(published.published === 200, `the stream published 200 samples, got ${published.published}`);
+  const r = await retrainResult(s, retrainId);
+  expectThat(r.decision === 'promoted' || r.decision === 'rejected', `cycle decided, got ${r.decision}`);
+  return `blackhole held ${(held / 1000).toFixed(1)} s: ${stuck.type} failed (${stuck.lastFailure?.slice(0, 40)}…) and retried, 200 published once, ${r.decision}`;
+}

@@ -170,7 +170,7 @@ export function commitBatch(
   });
 }
 
-async function commitOutsideGroup(
+export async function commitOutsideGroup(
   kafka: Kafka,
   admin: Admin,
   groupId: string,

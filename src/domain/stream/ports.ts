@@ -40,11 +40,11 @@ export interface SampleLog {
   ensureTopics(): Promise<string[]>;
   /** Records waiting for the group, per partition. */
   lag(): Promise<ConsumerLag>;
-  /** A bounded read from the group's committed offsets; commits nothing. `waiting`: lag().total, if known. */
+  /** A bounded read from the group's committed offsets; commits nothing. `lag`: what lag() said, if known. */
   read(limits: {
     readonly maxRecords: number;
     readonly maxWaitMs: number;
-    readonly waiting?: number;
+    readonly lag?: ConsumerLag;
   }): Promise<RawRecord[]>;
   /** Moves the group's committed offsets forward to `next` (never back); returns the moves made. */
   commit(next: Readonly<Record<number, string>>): Promise<Record<number, string>>;

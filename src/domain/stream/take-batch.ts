@@ -59,13 +59,14 @@ export async function takeBatches(
   });
   if (pending.length) return { batches: pending, reused: true, consumed: 0, deadLettered: 0, waiting: 0 };
   // Counted before reading, so a too-small batch is never snapshotted nor recorded.
-  const waiting = (await log.lag()).total;
+  const lag = await log.lag();
+  const waiting = lag.total;
   if (waiting < Math.max(1, opts.minRecords ?? 1)) {
     return { batches: [], reused: false, consumed: 0, deadLettered: 0, waiting };
   }
 
   const records = await time('consume', () =>
-    log.read({ maxRecords: opts.maxRecords, maxWaitMs: opts.maxWaitMs, waiting }),
+    log.read({ maxRecords: opts.maxRecords, maxWaitMs: opts.maxWaitMs, lag }),
   );
   const byPartition = new Map<number, RawRecord[]>();
   for (const r of records) {
