@@ -6,12 +6,10 @@
 import { promises as fs, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CASES } from './cases';
-import { RequestLog } from './requests';
-import { invariants, openClients, type Suite } from './suite';
+import { createSuite, invariants } from './suite';
 import { SuiteStack } from './stack-control';
 import { suiteEnv } from './suite-env';
 import { seconds } from './wait';
-import { WorkerProcess } from './worker-process';
 
 interface CaseOutcome {
   readonly name: string;
@@ -56,22 +54,7 @@ async function main(): Promise<number> {
   await stack.up().catch((e: Error) => {
     throw new Aborted(`stack up failed: ${e.message.split('\n')[0]}`);
   });
-  const clients = await openClients(cfg);
-  const s: Suite = {
-    env,
-    cfg,
-    stack,
-    io: new WorkerProcess('io', env.env, env.logsDir),
-    training: new WorkerProcess('training', env.env, env.logsDir),
-    ...clients,
-    requests: new RequestLog(cfg),
-    trained: new Map(),
-    retrains: new Set(),
-    injections: [],
-    faults: 0,
-    poisonRouted: 0,
-    say,
-  };
+  const s = await createSuite(env, stack, say);
   // The workers are detached (so a case can kill their group): on Ctrl-C they must not outlive the suite.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -10,10 +10,10 @@ import type { RetrainInput, RetrainResult, StreamNewDataResult, WorkflowProgress
 import { checkInvariants, type InvariantResult } from './invariants';
 import { Pipeline } from './pipeline';
 import type { SuiteStack } from './stack-control';
-import type { RequestLog } from './requests';
+import { RequestLog } from './requests';
 import type { SuiteEnv } from './suite-env';
 import { waitFor } from './wait';
-import type { WorkerProcess } from './worker-process';
+import { WorkerProcess } from './worker-process';
 
 export class CaseFailure extends Error {
   override name = 'CaseFailure';
@@ -53,6 +53,30 @@ export async function openClients(cfg: Config) {
     ledger: await Ledger.open(cfg.postgres),
     kafka: createKafka(cfg.kafka, `${cfg.kafka.clientId}-faults`),
     mlflow: new MlflowClient(cfg.mlflow),
+  };
+}
+
+/** A suite over a stack that is up: the two workers (not started yet), clients and empty tallies. */
+export async function createSuite(
+  env: SuiteEnv,
+  stack: SuiteStack,
+  say: (m: string) => void,
+): Promise<Suite> {
+  const { cfg } = env;
+  return {
+    env,
+    cfg,
+    stack,
+    io: new WorkerProcess('io', env.env, env.logsDir),
+    training: new WorkerProcess('training', env.env, env.logsDir),
+    ...(await openClients(cfg)),
+    requests: new RequestLog(cfg),
+    trained: new Map(),
+    retrains: new Set(),
+    injections: [],
+    faults: 0,
+    poisonRouted: 0,
+    say,
   };
 }
 
