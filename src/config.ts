@@ -327,6 +327,11 @@ export const SETTINGS = {
   // Data and models
   DATA_DIR: setting(dir, 'data', 'Split manifests and training batches.'),
   MODELS_DIR: setting(dir, 'models', 'Model store: current_model pointer and archive.'),
+  FILE_EXCHANGE: setting(
+    z.enum(['shared-disk', 'mlflow']),
+    'shared-disk',
+    'How workers on different hosts exchange files. `shared-disk`: they share DATA_DIR and MODELS_DIR (one machine). `mlflow`: no shared path; model folders, checkpoints and reports travel through the MLflow artifact proxy (sha256-checked), batches are rebuilt from Kafka and checked against the ledger, and the champion pointer is shared.',
+  ),
   MNIST_DIR: setting(
     dir,
     undefined,
@@ -545,6 +550,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       dataDir: s.DATA_DIR,
       modelsDir: s.MODELS_DIR,
       mnistDir: s.MNIST_DIR,
+      exchange: s.FILE_EXCHANGE,
     },
     data: {
       mnistMirrors: s.MNIST_MIRRORS,

@@ -23,6 +23,13 @@ import {
 import { trainingTaskQueue, type Score } from '../shared';
 import type { IoActivities, TakeBatchResult } from './contracts';
 import { InvalidInputError } from './errors';
+import { MANIFEST } from '../domain/exchange/folders';
+import {
+  ensureLocalVersion,
+  sharedDiskExchange,
+  syncChampion,
+  type Exchange,
+} from '../domain/exchange/exchange';
 import { runDir } from './run-files';
 import type { EvaluationReport } from './training';
 
@@ -39,6 +46,8 @@ export interface IoDeps {
   readonly download?: Download;
   /** Overrides the device's training queue (tests with private queues). */
   readonly trainingTaskQueue?: string;
+  /** Folders other hosts read or wrote (FILE_EXCHANGE); the shared disk when absent. */
+  readonly exchange?: Exchange;
 }
 
 /** Heartbeats of takeBatch while it waits on Kafka (its heartbeat timeout is 20 s). */
@@ -63,9 +72,9 @@ const mutable = ({ perClassAccuracy, ...s }: Score) => ({
   ...(perClassAccuracy ? { perClassAccuracy: [...perClassAccuracy] } : {}),
 });
 
-async function readReport(file: string): Promise<EvaluationReport> {
+async function readReport(exchange: Exchange, file: string): Promise<EvaluationReport> {
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as EvaluationReport;
+    return JSON.parse(await fs.readFile(await exchange.file(file), 'utf8')) as EvaluationReport;
   } catch (err) {
     throw new InvalidInputError(
       `evaluation report ${file} cannot be read (${(err as Error).message}); evaluate the model again`,
@@ -78,9 +87,12 @@ const misclassifiedOf = (r: EvaluationReport) =>
 
 export function createIoActivities(deps: IoDeps): IoActivities {
   const { cfg, ledger, log, mlflow, store } = deps;
+  const exchange = deps.exchange ?? sharedDiskExchange();
   const target = { experiment: cfg.mlflow.experiment, registeredModel: cfg.mlflow.registeredModel };
   const manifest = async () => {
     const m = await readManifest(splitManifestPath(cfg.paths.dataDir));
+    // Another host prepared the data; the split is a function of the seed, so this host computes its own.
+    if (!m && exchange.shared) return (await prepareSplits(cfg, { download: deps.download })).manifest;
     if (!m) throw new InvalidInputError('no split manifest yet: run bootstrap (it prepares the data) first');
     return m;
   };
@@ -124,6 +136,8 @@ export function createIoActivities(deps: IoDeps): IoActivities {
     },
 
     async getChampion() {
+      // Without a shared disk, another IO worker may have promoted: follow the shared champion first.
+      await syncChampion(store, exchange);
       const c = await store.champion();
       if (!c) return null;
       // Checked here, on the IO queue, so a corrupt champion fails the cycle at once (ModelStoreError is
@@ -144,10 +158,11 @@ export function createIoActivities(deps: IoDeps): IoActivities {
 
     async storeModelVersion(input) {
       const manifestId = input.manifestId ?? (await manifest()).id;
-      const files = (await fs.readdir(input.stagedDir)).filter((n) => n !== 'metadata.json');
+      const stagedDir = await exchange.folder(input.stagedDir);
+      const files = (await fs.readdir(stagedDir)).filter((n) => n !== 'metadata.json' && n !== MANIFEST);
       const stored = await store.storeVersion(
         async (dir) => {
-          for (const f of files) await fs.copyFile(path.join(input.stagedDir, f), path.join(dir, f));
+          for (const f of files) await fs.copyFile(path.join(stagedDir, f), path.join(dir, f));
         },
         {
           versionId: input.versionId,
@@ -166,6 +181,7 @@ export function createIoActivities(deps: IoDeps): IoActivities {
           gitCommit: await deps.gitCommit(),
         },
       );
+      await exchange.publishFolder(stored.path);
       await ledger.recordModelVersion({
         versionId: input.versionId,
         parentVersionId: input.parentVersionId,
@@ -177,7 +193,11 @@ export function createIoActivities(deps: IoDeps): IoActivities {
     },
 
     async promoteModel({ versionId }) {
-      return store.promote(versionId);
+      // Stored by whichever IO worker ran storeModelVersion: fetched here when that was another host.
+      await ensureLocalVersion(store, exchange, versionId);
+      const promoted = await store.promote(versionId);
+      await exchange.publishChampion(versionId);
+      return promoted;
     },
 
     async publishStreamSamples({ count, replay }) {
@@ -255,7 +275,8 @@ export function createIoActivities(deps: IoDeps): IoActivities {
       }),
 
     async logBootstrapRun(input) {
-      const report = await readReport(input.reportFile);
+      const report = await readReport(exchange, input.reportFile);
+      await ensureLocalVersion(store, exchange, input.versionId);
       const run = await logBootstrapRun(mlflow, target, {
         key: input.key,
         workflowId: Context.current().info.workflowExecution?.workflowId ?? input.key,
@@ -281,7 +302,8 @@ export function createIoActivities(deps: IoDeps): IoActivities {
     async logRetrainRun(input) {
       // An attempt scheduled before the input was the cycle's outcome named the cycle `key`.
       const outcome = input.cycleId ? input : { ...input, cycleId: (input as { key?: string }).key ?? '' };
-      const report = outcome.reportFile ? await readReport(outcome.reportFile) : undefined;
+      const report = outcome.reportFile ? await readReport(exchange, outcome.reportFile) : undefined;
+      if (outcome.promotedVersionId) await ensureLocalVersion(store, exchange, outcome.promotedVersionId);
       const rows = await Promise.all((outcome.batchIds ?? []).map((id) => ledger.getBatch(id)));
       const run = await logRetrainRun(
         mlflow,
@@ -315,7 +337,9 @@ export function createIoActivities(deps: IoDeps): IoActivities {
     },
 
     async markBatchesUsed({ batchIds, cycleId }) {
-      await markBatchesUsed(ledger, cfg.paths.dataDir, batchIds, cycleId);
+      await markBatchesUsed(ledger, cfg.paths.dataDir, batchIds, cycleId, {
+        snapshotsElsewhere: exchange.shared,
+      });
     },
 
     async commitOffsets() {

@@ -22,12 +22,13 @@ import {
 import { loadModel, saveModel } from '../domain/model/persistence';
 import type { LayersModel, Tf } from '../domain/model/tf';
 import { train, type EpochMetrics, type TrainResult } from '../domain/model/train';
-import { batchIdOfSnapshot, readBatchSnapshot } from '../domain/stream/batch-snapshot';
+import { batchIdOfSnapshot, readBatchSnapshot, type LoadedSnapshot } from '../domain/stream/batch-snapshot';
 import { FedCounter } from '../domain/cycle/training-evidence';
 import { pickMisclassified } from '../domain/tracking';
 import type { EpochRecord, Score } from '../shared';
 import type { StagedModel, TrainingActivities, TrainingHeartbeat } from './contracts';
 import { InvalidInputError } from './errors';
+import { sharedDiskExchange, type Exchange } from '../domain/exchange/exchange';
 import { runPaths } from './run-files';
 import { TrainingReporter, type ProgressSink } from './training-progress';
 
@@ -40,6 +41,10 @@ export interface TrainingDeps {
   readonly data?: () => Promise<Pick<PreparedData, 'train' | 'validation' | 'test'>>;
   /** Fetches MNIST files found nowhere locally (the download port). */
   readonly download?: Download;
+  /** Folders other hosts read or wrote (FILE_EXCHANGE); the shared disk when absent. */
+  readonly exchange?: Exchange;
+  /** A batch's samples by its snapshot file name; the file itself when absent (shared disk). */
+  readonly loadBatch?: (file: string) => Promise<LoadedSnapshot>;
 }
 
 /** What evaluateOnSplits writes for the MLflow run's plots (images as base64). */
@@ -64,11 +69,6 @@ const toRecord = (m: EpochMetrics): EpochRecord => ({
   ...(m.valAccuracy !== undefined ? { valAccuracy: m.valAccuracy } : {}),
 });
 
-/** One set from several batch snapshots (one per partition), in the given order. */
-async function readBatches(files: readonly string[]): Promise<MnistSet> {
-  return concatSets(await Promise.all(files.map(async (f) => (await readBatchSnapshot(f)).set)));
-}
-
 /** The training evidence saved beside a checkpoint folder. */
 const fedFile = (checkpointDir: string) => `${checkpointDir}.fed.json`;
 
@@ -83,12 +83,20 @@ async function exists(p: string): Promise<boolean> {
  * Where a retry resumes: the later of the heartbeat's checkpoint and the newest complete checkpoint on
  * disk. The disk matters because the SDK throttles heartbeats (up to a minute): a worker killed soon
  * after an epoch's checkpoint may never have sent the heartbeat naming it. Checkpoints are renamed into
- * place whole, so an `epoch-N` folder with a model.json is complete.
+ * place whole, so an `epoch-N` folder with a model.json is complete. Without a shared disk, the newest
+ * checkpoint published to the shared store, wherever the killed worker ran.
  */
 async function resumePoint(
   details: TrainingHeartbeat | undefined,
   checkpointsDir: string,
+  exchange: Exchange,
 ): Promise<{ epochsCompleted: number; checkpointDir: string } | undefined> {
+  if (exchange.shared) {
+    const newest = (await exchange.publishedEpochs(checkpointsDir)).at(-1);
+    if (newest === undefined) return undefined;
+    const dir = await exchange.folder(path.join(checkpointsDir, `epoch-${newest}`));
+    return { epochsCompleted: newest, checkpointDir: dir };
+  }
   let best: { epochsCompleted: number; checkpointDir: string } | undefined;
   if (
     details?.checkpointDir &&
@@ -109,6 +117,11 @@ async function resumePoint(
 
 export function createTrainingActivities(deps: TrainingDeps): TrainingActivities {
   const { cfg, tf } = deps;
+  const exchange = deps.exchange ?? sharedDiskExchange();
+  const loadBatch = deps.loadBatch ?? readBatchSnapshot;
+  /** One set from several batches (one per partition), in the given order. */
+  const readBatches = async (files: readonly string[]): Promise<MnistSet> =>
+    concatSets(await Promise.all(files.map(async (f) => (await loadBatch(f)).set)));
   let dataPromise: Promise<Pick<PreparedData, 'train' | 'validation' | 'test'>> | undefined;
   const data = () => {
     dataPromise ??= (deps.data ?? (() => prepareSplits(cfg, { download: deps.download })))();
@@ -138,6 +151,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
     const resume = await resumePoint(
       ctx.info.heartbeatDetails as TrainingHeartbeat | undefined,
       paths.checkpoints(ctx.info.activityType),
+      exchange,
     );
     const resumedFromEpoch = resume?.epochsCompleted ?? 0;
     const model = await start(
@@ -147,7 +161,8 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
     );
     // A checkpoint of code from before the evidence has none: the counts are then unknown, not zero.
     if (fed && resume) {
-      const saved = readFileIfExists(fedFile(resume.checkpointDir));
+      const fedAt = fedFile(resume.checkpointDir);
+      const saved = readFileIfExists(exchange.shared ? await exchange.file(fedAt).catch(() => fedAt) : fedAt);
       if (saved) fed.restore(JSON.parse(saved));
       else fed.markUnknown();
     }
@@ -175,6 +190,9 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
           // Before the checkpoint: a checkpoint on disk always has the counts it was trained with.
           if (fed) await writeFileDurable(fedFile(dir), JSON.stringify(fed));
           await saveModel(tf, m, dir, { includeOptimizer: true, overwrite: true });
+          // Published before the heartbeat names it: a worker on another host resumes from it.
+          if (fed) await exchange.publishFile(fedFile(dir));
+          await exchange.publishFolder(dir);
           reporter.checkpoint(epoch + 1, dir, {
             epoch,
             epochs: hyper.epochs,
@@ -189,6 +207,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
         throw new CancelledFailure('training cancelled; the last completed epoch is checkpointed');
       const dir = paths.staged(stagedName);
       await saveModel(tf, model, dir, { overwrite: true });
+      await exchange.publishFolder(dir);
       return {
         dir,
         epochs: history,
@@ -230,7 +249,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
         throw new InvalidInputError('no batch files given: pass the files takeBatch returned');
       const [splits, snapshots, earlier] = await Promise.all([
         data(),
-        Promise.all(batchFiles.map(readBatchSnapshot)),
+        Promise.all(batchFiles.map(loadBatch)),
         readBatches(replayBatchFiles),
       ]);
       const fresh = concatSets(snapshots.map((snap) => snap.set));
@@ -240,7 +259,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
         key,
         'challenger',
         hyper,
-        async (resume) => resume?.model ?? loadModel(tf, championDir),
+        async (resume) => resume?.model ?? loadModel(tf, await exchange.folder(championDir)),
         async (model, hooks) => {
           const r = await fineTune(tf, model, fresh, concatSets([splits.train, earlier]), {
             ...hooks,
@@ -265,7 +284,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
 
     async evaluateOnSplits({ modelDir, report }) {
       const splits = await data();
-      const model = await loadModel(tf, modelDir);
+      const model = await loadModel(tf, await exchange.folder(modelDir));
       try {
         const validation = await evaluate(tf, model, splits.validation);
         Context.current().heartbeat();
@@ -284,6 +303,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
           };
           reportFile = runPaths(cfg.paths.dataDir, report.key).report(report.name);
           await writeFileDurable(reportFile, JSON.stringify(body));
+          await exchange.publishFile(reportFile);
         }
         return {
           validation: toScore(validation),
@@ -299,7 +319,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
       if (batchFiles.length === 0)
         throw new InvalidInputError('no batch files given: pass the files takeBatch returned');
       const set = await readBatches(batchFiles);
-      const model = await loadModel(tf, modelDir);
+      const model = await loadModel(tf, await exchange.folder(modelDir));
       Context.current().heartbeat();
       try {
         return toScore(await evaluate(tf, model, set));

@@ -7,9 +7,15 @@ import fs from 'node:fs';
 import type { ChampionSource } from '../domain/serving/champion';
 import type { ModelStore } from '../domain/registry/store';
 
-export function modelStoreChampion(store: ModelStore, pollMs: number): ChampionSource {
+/** `refresh`: brings the store up to date first (the shared champion of hosts without a shared disk). */
+export function modelStoreChampion(
+  store: ModelStore,
+  pollMs: number,
+  refresh?: () => Promise<unknown>,
+): ChampionSource {
   return {
     async championVersion() {
+      await refresh?.();
       return (await store.champion())?.versionId ?? null;
     },
     watch(onChange) {

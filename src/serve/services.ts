@@ -5,6 +5,8 @@ import { ensurePredictionsTopic, kafkaPredictionSink } from '../adapters/kafka/p
 import { modelStoreChampion } from '../adapters/model-store-champion';
 import { loadTf } from '../adapters/tf-backend';
 import { ModelStore } from '../domain/registry/store';
+import { syncChampion } from '../domain/exchange/exchange';
+import { openExchange } from '../adapters/exchange';
 import { ChampionFollower, NoChampionError, type FollowerLog } from '../domain/serving/champion';
 import { PredictionLog } from '../domain/serving/prediction-log';
 import { Predictor } from '../domain/serving/predictor';
@@ -26,6 +28,13 @@ export interface Logger {
 
 export async function openServeServices(cfg: Config, logger: Logger = console): Promise<OpenedServe> {
   const store = new ModelStore(cfg.paths.modelsDir);
+  // Without a shared disk this host's store follows the shared champion (fetched and checked first).
+  const exchange = openExchange(cfg);
+  const sync = () =>
+    syncChampion(store, exchange).catch((err: Error) =>
+      logger.warn(`could not follow the shared champion, serving the local one: ${err.message}`),
+    );
+  await sync();
   // Checked before loading TensorFlow: a missing champion should not wait for the native library.
   if (!(await store.champion())) throw new NoChampionError(cfg.paths.modelsDir);
   const tf = loadTf(cfg.training.device); // throws unless the backend is native 'tensorflow'
@@ -41,7 +50,7 @@ export async function openServeServices(cfg: Config, logger: Logger = console): 
       ),
   };
   const follower = new ChampionFollower(
-    modelStoreChampion(store, cfg.serve.pollMs),
+    modelStoreChampion(store, cfg.serve.pollMs, exchange.shared ? sync : undefined),
     loader,
     log,
     cfg.paths.modelsDir,

@@ -19,21 +19,37 @@ export interface SuiteEnv {
 
 export const FAULTS_STATE_DIR = path.join(REPO_ROOT, '.stack-faults');
 
-export function suiteEnv(): SuiteEnv {
+/** A private stack instance: its state folder and ports (the scale test's differ, so both can run at once). */
+export interface Instance {
+  readonly name: string;
+  readonly stateDir: string;
+  /** Added to the fault suite's ports. */
+  readonly portOffset: number;
+}
+
+export const FAULTS: Instance = { name: 'faults', stateDir: FAULTS_STATE_DIR, portOffset: 0 };
+export const SCALE: Instance = {
+  name: 'scale',
+  stateDir: path.join(REPO_ROOT, '.stack-scale'),
+  portOffset: 100,
+};
+
+export function suiteEnv(instance: Instance = FAULTS, extra: Record<string, string> = {}): SuiteEnv {
   const tag = `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
-  const runDir = path.join(FAULTS_STATE_DIR, 'runs', tag);
+  const runDir = path.join(instance.stateDir, 'runs', tag);
   const logsDir = path.join(runDir, 'logs');
+  const port = (p: number) => String(p + instance.portOffset);
   const overrides: Record<string, string> = {
-    STACK_STATE_DIR: FAULTS_STATE_DIR,
-    POSTGRES_PORT: '5532',
-    POSTGRES_DB: `faults_${tag.replace(/-/g, '_')}`,
-    KAFKA_BROKERS: '127.0.0.1:9192',
-    KAFKA_CONTROLLER_PORT: '9193',
-    TEMPORAL_ADDRESS: '127.0.0.1:7333',
-    TEMPORAL_UI_PORT: '8333',
-    MLFLOW_TRACKING_URI: 'http://127.0.0.1:5100',
+    STACK_STATE_DIR: instance.stateDir,
+    POSTGRES_PORT: port(5532),
+    POSTGRES_DB: `${instance.name}_${tag.replace(/-/g, '_')}`,
+    KAFKA_BROKERS: `127.0.0.1:${port(9192)}`,
+    KAFKA_CONTROLLER_PORT: port(9193),
+    TEMPORAL_ADDRESS: `127.0.0.1:${port(7333)}`,
+    TEMPORAL_UI_PORT: port(8333),
+    MLFLOW_TRACKING_URI: `http://127.0.0.1:${port(5100)}`,
     MLFLOW_REQUEST_TIMEOUT_S: '10',
-    ...pipelineEnv(`faults-${tag}`, runDir),
+    ...pipelineEnv(`${instance.name}-${tag}`, runDir),
     KAFKA_PUBLISH_CHUNK: '100',
     MAX_RECORD_BYTES: '4096',
     BATCH_SIZE: '64',
@@ -41,6 +57,7 @@ export function suiteEnv(): SuiteEnv {
     RETRAIN_MAX_RECORDS: '5000',
     RETRAIN_MAX_WAIT_MS: '5000',
     RETRAIN_LAG_THRESHOLD: '1000000',
+    ...extra,
   };
   const env = { ...process.env, ...overrides };
   return { tag, runDir, logsDir, env, cfg: loadConfig(env) };

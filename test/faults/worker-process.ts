@@ -27,6 +27,8 @@ export class WorkerProcess {
     readonly name: WorkerName,
     private readonly env: NodeJS.ProcessEnv,
     private readonly logsDir: string,
+    /** Names its log files (several processes of one kind, e.g. one per host in the scale test). */
+    private readonly label: string = name,
   ) {}
 
   get pid(): number | undefined {
@@ -37,7 +39,7 @@ export class WorkerProcess {
   async start(): Promise<void> {
     if (this.running()) throw new Error(`${this.name} worker is already running (pid ${this.pid})`);
     this.starts += 1;
-    this.logFile = path.join(this.logsDir, `worker-${this.name}-${this.starts}.log`);
+    this.logFile = path.join(this.logsDir, `worker-${this.label}-${this.starts}.log`);
     const fd = openSync(this.logFile, 'a');
     try {
       // node --import tsx: one process, so a signal hits the worker itself and not a wrapper.

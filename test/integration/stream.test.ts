@@ -149,6 +149,17 @@ describe('Kafka stream (real broker)', () => {
     await admin.disconnect();
   });
 
+  it('reads an offset range back, for a host that rebuilds a batch, and names a range the topic lacks', async () => {
+    const log = sampleLog({ topic, deadLetterTopic, groupId });
+    const range = await log.readRange(0, '3', '7');
+    expect(range.map((r) => [r.offset, r.key?.toString()])).toEqual(
+      samples.slice(3, 8).map((s, i) => [String(3 + i), s.id]),
+    );
+    await expect(log.readRange(0, String(N + 10), String(N + 12))).rejects.toThrow(
+      /partition 0 holds offsets 0\.\.49, not 60\.\.62: retention deleted them or the topic was recreated/,
+    );
+  }, 90_000);
+
   it('takes a batch: snapshot, dead letters with reasons, ledger; finishing commits it', async () => {
     // Poison behind the 30 remaining valid records: a bad label, a wrong size, and a republished id.
     const good = encodeSample({ id: `it-${run}-poison`, label: 1, image: new Uint8Array(IMAGE_BYTES) }, 'it');

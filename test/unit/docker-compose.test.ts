@@ -10,6 +10,8 @@ interface ComposeService {
   ports?: string[];
   environment?: Record<string, string>;
   command?: string | string[];
+  volumes?: (string | { source?: string })[];
+  deploy?: { replicas?: number | string };
 }
 const compose = parse(fs.readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), {
   merge: true,
@@ -59,6 +61,23 @@ describe('docker-compose.yml', () => {
       for (const name of Object.keys(env)) expect(Object.keys(SETTINGS)).toContain(name);
       // Every value must parse with the config module's own validation.
       expect(() => loadConfig(resolveDefaults(env))).not.toThrow();
+    }
+  });
+
+  it('lets no two app services share a volume, and scales both workers', () => {
+    const app = ['io-worker', 'training-worker'];
+    const mounts = app.flatMap((name) =>
+      (services[name]?.volumes ?? []).map((v) => ({
+        name,
+        source: typeof v === 'string' ? v.split(':')[0] : v.source,
+      })),
+    );
+    const bySource = new Map<string | undefined, string[]>();
+    for (const m of mounts) bySource.set(m.source, [...(bySource.get(m.source) ?? []), m.name]);
+    expect([...bySource].filter(([, users]) => users.length > 1)).toEqual([]);
+    for (const name of app) {
+      expect(resolveDefaults(services[name]?.environment ?? {}).FILE_EXCHANGE).toBe('mlflow');
+      expect(services[name]?.deploy?.replicas).toBeDefined();
     }
   });
 

@@ -17,7 +17,13 @@ export async function ensureTopics(
   return use(async (admin) => {
     const existing = new Set(await admin.listTopics());
     const wanted = [
-      { topic: spec.topic, numPartitions: spec.partitions },
+      // Unlimited retention: a batch is an offset range, and a host without the snapshot file rebuilds
+      // it from these records (checked against the ledger's sha256), however old the batch is.
+      {
+        topic: spec.topic,
+        numPartitions: spec.partitions,
+        configEntries: [{ name: 'retention.ms', value: '-1' }],
+      },
       // Dead letters are rare and only inspected by people: one partition keeps them in order.
       { topic: spec.deadLetterTopic, numPartitions: 1 },
     ].filter((t) => !existing.has(t.topic));

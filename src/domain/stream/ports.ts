@@ -46,6 +46,8 @@ export interface SampleLog {
     readonly maxWaitMs: number;
     readonly lag?: ConsumerLag;
   }): Promise<RawRecord[]>;
+  /** The records of one partition from `startOffset` to `endOffset` (both inclusive), e.g. to rebuild a batch. */
+  readRange(partition: number, startOffset: string, endOffset: string): Promise<RawRecord[]>;
   /** Moves the group's committed offsets forward to `next` (never back); returns the moves made. */
   commit(next: Readonly<Record<number, string>>): Promise<Record<number, string>>;
   openPublisher(): Promise<RecordPublisher>;

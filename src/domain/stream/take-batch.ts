@@ -6,7 +6,7 @@
  */
 import type { BatchLedger } from '../ledger/port';
 import type { BatchEntry } from '../ledger/types';
-import { batchId, markSnapshotUsed, writeBatchSnapshot } from './batch-snapshot';
+import { batchId, findBatchSnapshot, markSnapshotUsed, writeBatchSnapshot } from './batch-snapshot';
 import { countByReason, toDeadLetter } from './dead-letter';
 import type { RawRecord } from './record';
 import type { RecordPublisher, SampleLog } from './ports';
@@ -131,15 +131,23 @@ export async function takeBatches(
   return { batches, reused: false, consumed: records.length, deadLettered, waiting };
 }
 
-/** After training used the batches, ledger first, then files: once "used", no later cycle takes them again. */
+/**
+ * After training used the batches, ledger first, then files: once "used", no later cycle takes them again.
+ * `snapshotsElsewhere`: hosts share no disk, so a batch another IO worker took has its file (now only a
+ * cache) on that host; the ledger's record is what counts.
+ */
 export async function markBatchesUsed(
   ledger: BatchLedger,
   dataDir: string,
   batchIds: readonly string[],
   cycleId: string,
+  { snapshotsElsewhere = false }: { snapshotsElsewhere?: boolean } = {},
 ): Promise<void> {
   await ledger.markBatchesUsed(batchIds, cycleId);
-  for (const id of batchIds) await ledger.setBatchFile(id, await markSnapshotUsed(dataDir, id));
+  for (const id of batchIds) {
+    if (snapshotsElsewhere && !(await findBatchSnapshot(dataDir, id))) continue;
+    await ledger.setBatchFile(id, await markSnapshotUsed(dataDir, id));
+  }
 }
 
 /** Moves the group's offsets up to what the ledger says is used (idempotent, never backwards). */

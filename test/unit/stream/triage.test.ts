@@ -1,20 +1,11 @@
-import { IMAGE_BYTES } from '../../../src/domain/data/types';
 import { DLQ_HEADER, toDeadLetter } from '../../../src/domain/stream/dead-letter';
-import { encodeSample, type RawRecord } from '../../../src/domain/stream/record';
+import type { RawRecord } from '../../../src/domain/stream/record';
+import { sampleRecord } from '../../support/records';
 import { candidateIds, triageBatch } from '../../../src/domain/stream/triage';
 
 const limits = { maxRecordBytes: 4096 };
 let offset = 0;
-function rec(id: string, label = 1): RawRecord {
-  const enc = encodeSample({ id, label, image: new Uint8Array(IMAGE_BYTES).fill(label) }, 'tests');
-  return {
-    key: Buffer.from(enc.key),
-    value: enc.value,
-    headers: enc.headers,
-    partition: 2,
-    offset: String(offset++),
-  };
-}
+const rec = (id: string, label = 1): RawRecord => sampleRecord(id, offset++, label, 2);
 
 describe('triageBatch', () => {
   it('keeps the first of duplicate ids in a batch and flags the rest', () => {

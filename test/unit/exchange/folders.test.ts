@@ -1,0 +1,96 @@
+import { mkdtempSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MANIFEST, fetchFolder, publishFolder } from '../../../src/domain/exchange/folders';
+import { localPathOf, sharedKeyOf, storeExchange } from '../../../src/domain/exchange/exchange';
+import { ExchangeError } from '../../../src/domain/exchange/port';
+import { memorySharedStore } from '../../support/memory-shared-store';
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'exchange-'));
+
+async function modelFolder(): Promise<string> {
+  const dir = path.join(tmp(), 'model');
+  await fs.mkdir(path.join(dir, 'shards'), { recursive: true });
+  await fs.writeFile(path.join(dir, 'model.json'), '{"format":"layers-model"}');
+  await fs.writeFile(path.join(dir, 'shards', 'weights.bin'), Buffer.from([1, 2, 3, 4]));
+  return dir;
+}
+
+describe('folders through the shared store', () => {
+  it('publishes files then the manifest, and fetches a checked copy', async () => {
+    const store = memorySharedStore();
+    const src = await modelFolder();
+    const m = await publishFolder(store, 'runs/k/staged/challenger', src);
+    expect(Object.keys(m.files).sort()).toEqual(['model.json', 'shards/weights.bin']);
+    expect([...store.files.keys()].at(-1)).toBe(`runs/k/staged/challenger/${MANIFEST}`);
+    const dest = path.join(tmp(), 'copy');
+    expect(await fetchFolder(store, 'runs/k/staged/challenger', dest)).toBe('fetched');
+    expect(await fs.readFile(path.join(dest, 'shards', 'weights.bin'))).toEqual(Buffer.from([1, 2, 3, 4]));
+    expect(await fetchFolder(store, 'runs/k/staged/challenger', dest)).toBe('cached');
+  });
+
+  it('fetches again when the local copy was changed', async () => {
+    const store = memorySharedStore();
+    await publishFolder(store, 'models/m1', await modelFolder());
+    const dest = path.join(tmp(), 'copy');
+    await fetchFolder(store, 'models/m1', dest);
+    await fs.writeFile(path.join(dest, 'model.json'), '{"tampered":true}');
+    expect(await fetchFolder(store, 'models/m1', dest)).toBe('fetched');
+    expect(await fs.readFile(path.join(dest, 'model.json'), 'utf8')).toBe('{"format":"layers-model"}');
+  });
+
+  it('refuses a shared file that does not match its manifest, and leaves no partial copy', async () => {
+    const store = memorySharedStore();
+    await publishFolder(store, 'models/m1', await modelFolder());
+    store.files.set('models/m1/shards/weights.bin', new Uint8Array([9, 9]));
+    const parent = tmp();
+    const err = await fetchFolder(store, 'models/m1', path.join(parent, 'copy')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExchangeError);
+    expect((err as ExchangeError).code).toBe('corrupt');
+    expect((err as Error).message).toMatch(/shards\/weights\.bin has sha256 .* its manifest says/);
+    expect(await fs.readdir(parent)).toEqual([]);
+  });
+
+  it('says a folder with no manifest is not published (a writer that died mid-upload)', async () => {
+    const store = memorySharedStore();
+    await store.put('models/m2/model.json', Buffer.from('{}'));
+    await expect(fetchFolder(store, 'models/m2', path.join(tmp(), 'c'))).rejects.toThrow(
+      /not in the shared store \(no MANIFEST\.json\)/,
+    );
+  });
+});
+
+describe('the layout keys', () => {
+  it('names run files and model versions by their place under the root, whatever the root', () => {
+    expect(sharedKeyOf('/srv/a/runs/x/data/runs/retrain-1/staged/challenger')).toBe(
+      'runs/retrain-1/staged/challenger',
+    );
+    expect(sharedKeyOf('/h/data/runs/k/checkpoints/fineTuneChallenger/epoch-2.fed.json')).toBe(
+      'runs/k/checkpoints/fineTuneChallenger/epoch-2.fed.json',
+    );
+    expect(sharedKeyOf('/h/data/runs/k/report-challenger.json')).toBe('runs/k/report-challenger.json');
+    expect(sharedKeyOf('/h/models/archive/m20260101T000000Z-1a2b3c4d')).toBe(
+      'models/m20260101T000000Z-1a2b3c4d',
+    );
+    expect(sharedKeyOf('/h/data/to_use_for_training/t-0-0-9.msb')).toBeUndefined();
+    expect(localPathOf('/b', 'runs/k/staged/c')).toBe(path.join('/b', 'runs', 'k', 'staged', 'c'));
+    expect(localPathOf('/b', 'models/m1')).toBe(path.join('/b', 'exchange', 'models', 'm1'));
+  });
+
+  it('hands a host its own copy of a folder another host published, and lists complete checkpoints only', async () => {
+    const store = memorySharedStore();
+    const a = storeExchange(store, path.join(tmp(), 'a-data'));
+    const bData = path.join(tmp(), 'b-data');
+    const b = storeExchange(store, bData);
+    const ckpts = path.join(tmp(), 'a-data', 'runs', 'k', 'checkpoints', 'fineTuneChallenger');
+    const epoch1 = path.join(ckpts, 'epoch-1');
+    await fs.cp(await modelFolder(), epoch1, { recursive: true });
+    await a.publishFolder(epoch1);
+    await store.put('runs/k/checkpoints/fineTuneChallenger/epoch-2/model.json', Buffer.from('{}'));
+    expect(await b.publishedEpochs(ckpts)).toEqual([1]);
+    const local = await b.folder(epoch1);
+    expect(local).toBe(path.join(bData, 'runs', 'k', 'checkpoints', 'fineTuneChallenger', 'epoch-1'));
+    expect(await fs.readFile(path.join(local, 'model.json'), 'utf8')).toBe('{"format":"layers-model"}');
+    await expect(b.folder('/elsewhere/model')).rejects.toThrow(/not in the pipeline's file layout/);
+  });
+});
