@@ -21,7 +21,7 @@ import {
 } from '../../src/shared';
 import { createSuite, invariants, type Suite } from './suite';
 import { SuiteStack } from './stack-control';
-import { suiteEnv } from './suite-env';
+import { SOAK, suiteEnv } from './suite-env';
 import { seconds, sleep, waitFor } from './wait';
 
 const say = (m: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${m}`);
@@ -135,7 +135,7 @@ async function runsOf(s: Suite, type: string, status?: string) {
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv);
   const t0 = Date.now();
-  const env = suiteEnv();
+  const env = suiteEnv(SOAK);
   const { cfg } = env;
   const stack = new SuiteStack(cfg, say);
   await stack.wipe();
@@ -219,8 +219,9 @@ async function main(): Promise<number> {
     );
     // Retrains until nothing waits: the last stream runs may have left fewer records than the threshold.
     for (let round = 0; round < 20; round++) {
+      // However few are left: RETRAIN_MIN_RECORDS would leave a last handful unread.
       const check = await s.pipeline.start('lagCheckWorkflow', `soak-drain-${env.tag}-${round}`, [
-        { lagThreshold: 1 },
+        { lagThreshold: 1, retrain: { minRecords: 1 } },
       ]);
       const r = (await check.result()) as RetrainStart;
       if (r.status === 'started') {

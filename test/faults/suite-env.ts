@@ -19,7 +19,7 @@ export interface SuiteEnv {
 
 export const FAULTS_STATE_DIR = path.join(REPO_ROOT, '.stack-faults');
 
-/** A private stack instance: its state folder and ports (the scale test's differ, so both can run at once). */
+/** A private stack instance: its state folder and ports (the scale test and the soak have their own, so they can run beside the suite). */
 export interface Instance {
   readonly name: string;
   readonly stateDir: string;
@@ -32,6 +32,12 @@ export const SCALE: Instance = {
   name: 'scale',
   stateDir: path.join(REPO_ROOT, '.stack-scale'),
   portOffset: 100,
+};
+
+export const SOAK: Instance = {
+  name: 'soak',
+  stateDir: path.join(REPO_ROOT, '.stack-soak'),
+  portOffset: 200,
 };
 
 export function suiteEnv(instance: Instance = FAULTS, extra: Record<string, string> = {}): SuiteEnv {

@@ -85,6 +85,7 @@ async function main(): Promise<number> {
     path.join(env.runDir, 'hosts', 'checker', 'data'),
   );
   let killed: string | undefined;
+  let killedAt = 0;
   try {
     await Promise.all(workers.map((h) => h.process.start()));
     say(`${workers.length} workers up, each on its own root under ${path.join(env.runDir, 'hosts')}`);
@@ -99,7 +100,10 @@ async function main(): Promise<number> {
       const tc = Date.now();
       const retrain: RetrainInput = c === KILL_CYCLE ? { fineTuneEpochs: 3 } : {};
       const { retrainId } = await streamWithRetrain(s, `cycle-${c}`, 900, retrain);
-      if (c === KILL_CYCLE) killed = await killMidFineTune(s, trainers, shared, retrainId);
+      if (c === KILL_CYCLE) {
+        killed = await killMidFineTune(s, trainers, shared, retrainId);
+        killedAt = Date.now();
+      }
       const r = await retrainResult(s, retrainId);
       if (r.decision !== 'promoted' && r.decision !== 'rejected') {
         throw new Error(`cycle ${c} ended ${r.decision}: ${r.reason}`);
@@ -128,7 +132,9 @@ async function main(): Promise<number> {
             `the resumed fine-tune ran on ${finisher?.name ?? 'no known worker'}, not on the surviving one`,
           );
         }
-        killed = `${killed} SIGKILLed after the first checkpoint; ${finisher.name} resumed from epoch ${staged?.resumedFromEpoch} (attempt ${fine?.attempts})`;
+        // Injection to the resumed fine-tune's completion, as the fault suite times its cases.
+        const recovery = await s.pipeline.recoveryMs([retrainId], killedAt, 'fineTuneChallenger');
+        killed = `${killed} SIGKILLed after the first checkpoint; ${finisher.name} resumed from epoch ${staged?.resumedFromEpoch} (attempt ${fine?.attempts}); recovery ${recovery === undefined ? 'n/a' : seconds(recovery)}`;
         say(`  ${killed}`);
       }
     }
