@@ -142,6 +142,13 @@ async function main(): Promise<number> {
 
     // Every host's champion view converges to the shared champion, which is MLflow's alias.
     const champion = await shared.sharedChampion();
+    const alias = await s.mlflow.registry.getModelVersionByAlias(env.cfg.mlflow.registeredModel, 'champion');
+    const aliasVersion = alias?.tags?.find((t) => t.key === 'model_version_id')?.value;
+    if (!champion || aliasVersion !== champion) {
+      throw new Error(
+        `shared champion ${champion}, MLflow's champion alias ${aliasVersion}: they must agree`,
+      );
+    }
     const views = [...ios, server];
     await waitFor(
       `every host's current_model to be ${champion}`,
