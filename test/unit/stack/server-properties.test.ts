@@ -54,4 +54,11 @@ describe('newClusterId', () => {
     expect(a).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(newClusterId()).not.toBe(a);
   });
+
+  it('never starts with "-", which the storage tool would take for an option', () => {
+    // 0xf8 encodes to a leading "-" in base64url; the second draw is taken instead.
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x41)];
+    expect(Buffer.alloc(16, 0xf8).toString('base64url')).toMatch(/^-/);
+    expect(newClusterId(() => draws.shift()!)).toBe(Buffer.alloc(16, 0x41).toString('base64url'));
+  });
 });
