@@ -78,9 +78,8 @@ async function main(): Promise<void> {
     .opts<{ repeats: number; records: number }>();
   const base = suiteEnv(SCALE);
   const stack = new SuiteStack(base.cfg, (m) => log(m));
-  await stack.wipe();
+  await stack.startFresh();
   await fs.mkdir(base.logsDir, { recursive: true });
-  await stack.up();
   const connection = await Connection.connect({ address: base.cfg.temporal.address });
   for (const ns of ['bench-one', 'bench-many']) {
     await connection.workflowService.registerNamespace({

@@ -47,13 +47,12 @@ async function main(): Promise<number> {
   const unknown = only.filter((n) => Number(n) < 1 || Number(n) > CASES.length);
   if (unknown.length) throw new Aborted(`no case ${unknown.join(', ')}: cases are 1..${CASES.length}`);
   const stack = new SuiteStack(cfg, say);
-  // A fresh instance every run: earlier runs' databases, topics, histories and folders would pile up.
-  await stack.wipe();
-  mkdirSync(env.logsDir, { recursive: true });
   say(`run ${env.tag}: state ${cfg.stack.stateDir} (wiped), run folder ${env.runDir}`);
-  await stack.up().catch((e: Error) => {
+  // A fresh instance every run: earlier runs' databases, topics, histories and folders would pile up.
+  await stack.startFresh().catch((e: Error) => {
     throw new Aborted(`stack up failed: ${e.message.split('\n')[0]}`);
   });
+  mkdirSync(env.logsDir, { recursive: true });
   const s = await createSuite(env, stack, say);
   // The workers are detached (so a case can kill their group): on Ctrl-C they must not outlive the suite.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

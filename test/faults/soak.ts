@@ -138,13 +138,12 @@ async function main(): Promise<number> {
   const env = suiteEnv(SOAK);
   const { cfg } = env;
   const stack = new SuiteStack(cfg, say);
-  await stack.wipe();
-  mkdirSync(env.logsDir, { recursive: true });
   say(
     `run ${env.tag}: ${opts.minutes} min of faults (seed ${opts.seed}, one every ~${opts.faultEvery} s), ` +
       `stream ${opts.streamBatch} every ${opts.streamEvery} s, retrain at lag ${opts.lagThreshold}`,
   );
-  await stack.up();
+  await stack.startFresh();
+  mkdirSync(env.logsDir, { recursive: true });
   const s = await createSuite(env, stack, say);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -90,6 +90,18 @@ export class SuiteStack {
     await wipe(this.ctx, this.services());
   }
 
+  /**
+   * A new instance: wiped, then up. Services that came up before one failed are stopped again, so a
+   * failed start leaves nothing holding the instance's ports (it once blocked a whole CI run).
+   */
+  async startFresh(): Promise<void> {
+    await this.wipe();
+    await this.up().catch(async (e: unknown) => {
+      await this.downAll().catch(() => undefined);
+      throw e;
+    });
+  }
+
   async downAll(): Promise<void> {
     await down(this.ctx, this.services());
   }

@@ -70,9 +70,8 @@ async function main(): Promise<number> {
     KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
   });
   const stack = new SuiteStack(env.cfg, say);
-  await stack.wipe();
+  await stack.startFresh();
   await fs.mkdir(env.logsDir, { recursive: true });
-  await stack.up();
   const s = await createSuite(env, stack, say);
   const ios = [host(s, 'io-a', 'io'), host(s, 'io-b', 'io')];
   const trainers = [host(s, 'training-a', 'training'), host(s, 'training-b', 'training')];
