@@ -5,7 +5,7 @@
  *   one  — 1 partition, FILE_EXCHANGE=shared-disk, 1 IO + 1 training worker on one root (the default);
  *   many — 3 partitions, FILE_EXCHANGE=mlflow, 2 IO + 2 training workers, each on its own root.
  * Both bootstrap, then run cycles of N new records interleaved (one, many, one, many …), all workers
- * warm. Per cycle, from its Temporal history: wall time, and the time outside fine-tuning and the
+ * warm, every cycle promoting (the full path). Per cycle, from its Temporal history: wall time, and the time outside fine-tuning and the
  * challenger's evaluation. Prints medians with min–max, and one JSON line last.
  */
 import { promises as fs } from 'node:fs';
@@ -20,6 +20,8 @@ import { SCALE, suiteEnv, type SuiteEnv } from '../../test/faults/suite-env';
 import { waitFor } from '../../test/faults/wait';
 import { WorkerProcess } from '../../test/faults/worker-process';
 import { cycleOverhead } from '../pipeline/overhead';
+
+const ALWAYS_PROMOTE = { promotionMinGain: -1, promotionTestTolerance: 1 };
 
 const log = (m: string) =>
   process.stderr.write(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
@@ -36,6 +38,8 @@ interface Deployment {
   readonly workers: WorkerProcess[];
   readonly wallMs: number[];
   readonly outsideTrainingMs: number[];
+  /** Per activity type, its time in each cycle. */
+  readonly byActivity: Map<string, number[]>;
 }
 
 const median = (xs: readonly number[]) => {
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
       workers: [worker(oneEnv, 'io', 'one-io'), worker(oneEnv, 'training', 'one-training')],
       wallMs: [],
       outsideTrainingMs: [],
+      byActivity: new Map(),
     },
     {
       name: 'many',
@@ -111,6 +116,7 @@ async function main(): Promise<void> {
       ],
       wallMs: [],
       outsideTrainingMs: [],
+      byActivity: new Map(),
     },
   ];
   try {
@@ -131,12 +137,21 @@ async function main(): Promise<void> {
     }
     for (let r = 1; r <= opts.repeats; r++) {
       for (const d of deployments) {
-        const { retrainId } = await streamWithRetrain(d.suite, `${d.name}-${r}`, opts.records);
+        // Every cycle promotes, on both sides: a rejected cycle skips storing and promoting, and the two
+        // would not compare (an earlier run had 3 of 5 rejected on one side, none on the other).
+        const { retrainId } = await streamWithRetrain(
+          d.suite,
+          `${d.name}-${r}`,
+          opts.records,
+          ALWAYS_PROMOTE,
+        );
         const result = await retrainResult(d.suite, retrainId);
         const history = await d.suite.pipeline.handle(retrainId).fetchHistory();
         const o = cycleOverhead(retrainId, history.events ?? []);
         d.wallMs.push(o.wallMs);
         d.outsideTrainingMs.push(o.outsideTrainingMs);
+        for (const [type, ms] of Object.entries(o.byActivity))
+          d.byActivity.set(type, [...(d.byActivity.get(type) ?? []), ms]);
         log(
           `${d.name} cycle ${r}: ${result.decision} on ${result.batchIds?.length} batch(es), wall ${o.wallMs} ms, ` +
             `outside training ${o.outsideTrainingMs} ms`,
@@ -154,6 +169,15 @@ async function main(): Promise<void> {
     outsideTrainingMs: median(d.outsideTrainingMs),
     outsideTrainingSpreadMs: spread(d.outsideTrainingMs),
   });
+  // Where a spread-out cycle spends its extra time: median per activity, one vs many.
+  const [a, b] = deployments as [Deployment, Deployment];
+  for (const type of [...new Set([...a.byActivity.keys(), ...b.byActivity.keys()])].sort()) {
+    const ma = median(a.byActivity.get(type) ?? [0]);
+    const mb = median(b.byActivity.get(type) ?? [0]);
+    log(
+      `${type.padEnd(22)} one ${String(Math.round(ma)).padStart(6)} ms  many ${String(Math.round(mb)).padStart(6)} ms  (${mb - ma >= 0 ? '+' : ''}${Math.round(mb - ma)})`,
+    );
+  }
   const [one, many] = deployments.map(figure) as [ReturnType<typeof figure>, ReturnType<typeof figure>];
   console.log(
     JSON.stringify({

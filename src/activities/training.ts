@@ -190,9 +190,19 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
           // Before the checkpoint: a checkpoint on disk always has the counts it was trained with.
           if (fed) await writeFileDurable(fedFile(dir), JSON.stringify(fed));
           await saveModel(tf, m, dir, { includeOptimizer: true, overwrite: true });
-          // Published before the heartbeat names it: a worker on another host resumes from it.
-          if (fed) await exchange.publishFile(fedFile(dir));
-          await exchange.publishFolder(dir);
+          // For a worker on another host to resume from. In the background, off the training loop (it cost
+          // the spread-out cycle ~10 %, bench:scale): a retry only ever uses a checkpoint whose manifest,
+          // written last, is in the store, so one still uploading at a crash is just not there yet.
+          if (exchange.shared) {
+            void (async () => {
+              if (fed) await exchange.publishFile(fedFile(dir));
+              await exchange.publishFolder(dir);
+            })().catch((err: Error) =>
+              console.warn(
+                `checkpoint ${dir} not published (a retry elsewhere resumes earlier): ${err.message}`,
+              ),
+            );
+          }
           reporter.checkpoint(epoch + 1, dir, {
             epoch,
             epochs: hyper.epochs,
