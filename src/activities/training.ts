@@ -162,7 +162,8 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
     // A checkpoint of code from before the evidence has none: the counts are then unknown, not zero.
     if (fed && resume) {
       const fedAt = fedFile(resume.checkpointDir);
-      const saved = readFileIfExists(exchange.shared ? await exchange.file(fedAt).catch(() => fedAt) : fedAt);
+      // Without a shared disk it comes from the store; missing there, the counts are unknown (below).
+      const saved = readFileIfExists(await exchange.file(fedAt).catch(() => fedAt));
       if (saved) fed.restore(JSON.parse(saved));
       else fed.markUnknown();
     }

@@ -4,9 +4,10 @@
  * A host's local copy is a cache, checked against the manifest every time it is used; a copy that
  * does not match is fetched again, and a fetched file that does not match is refused.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { sha256Hex as sha256 } from '../data/idx';
 import { ExchangeError, type SharedStore } from './port';
 
 export const MANIFEST = 'MANIFEST.json';
@@ -15,8 +16,6 @@ export interface FolderManifest {
   /** Relative file name (`/`-separated) → sha256 hex. */
   readonly files: Readonly<Record<string, string>>;
 }
-
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 async function filesOf(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -9,10 +9,10 @@
  * Labels and pixels sit in one block each, so reading gives MnistSet views without copying.
  */
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fsyncPath, writeFileDurable } from '../../durable-file';
+import { sha256Hex } from '../data/idx';
 import { IMAGE_BYTES, NUM_CLASSES, type MnistSet } from '../data/types';
 import { StreamError } from './errors';
 import { SAMPLE_ID_PATTERN, type PublishableSample } from './record';
@@ -141,10 +141,6 @@ export function decodeSnapshot(bytes: Buffer, file: string): LoadedSnapshot {
     ids,
     sha256: sha256Hex(bytes),
   };
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 async function readIfExists(file: string): Promise<Buffer | undefined> {
