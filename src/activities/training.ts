@@ -43,8 +43,8 @@ export interface TrainingDeps {
   readonly download?: Download;
   /** Folders other hosts read or wrote (FILE_EXCHANGE); the shared disk when absent. */
   readonly exchange?: Exchange;
-  /** A batch's samples by its snapshot file name; the file itself when absent (shared disk). */
-  readonly loadBatch?: (file: string) => Promise<LoadedSnapshot>;
+  /** Batches' samples by their snapshot file names, in order; the files themselves when absent (shared disk). */
+  readonly loadBatches?: (files: readonly string[]) => Promise<LoadedSnapshot[]>;
 }
 
 /** What evaluateOnSplits writes for the MLflow run's plots (images as base64). */
@@ -118,10 +118,11 @@ async function resumePoint(
 export function createTrainingActivities(deps: TrainingDeps): TrainingActivities {
   const { cfg, tf } = deps;
   const exchange = deps.exchange ?? sharedDiskExchange();
-  const loadBatch = deps.loadBatch ?? readBatchSnapshot;
+  const loadBatches =
+    deps.loadBatches ?? ((files: readonly string[]) => Promise.all(files.map(readBatchSnapshot)));
   /** One set from several batches (one per partition), in the given order. */
   const readBatches = async (files: readonly string[]): Promise<MnistSet> =>
-    concatSets(await Promise.all(files.map(async (f) => (await loadBatch(f)).set)));
+    concatSets((await loadBatches(files)).map((snap) => snap.set));
   let dataPromise: Promise<Pick<PreparedData, 'train' | 'validation' | 'test'>> | undefined;
   const data = () => {
     dataPromise ??= (deps.data ?? (() => prepareSplits(cfg, { download: deps.download })))();
@@ -193,8 +194,10 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
           await saveModel(tf, m, dir, { includeOptimizer: true, overwrite: true });
           // For a worker on another host to resume from. In the background, off the training loop (it cost
           // the spread-out cycle ~10 %, bench:scale): a retry only ever uses a checkpoint whose manifest,
-          // written last, is in the store, so one still uploading at a crash is just not there yet.
-          if (exchange.shared) {
+          // written last, is in the store, so one still uploading at a crash is just not there yet. Not
+          // the last epoch's: the staged model is published right after it, and its upload competed with
+          // that one for ~200 ms (bench:scale); a crash in between retrains one epoch.
+          if (exchange.shared && epoch + 1 < hyper.epochs) {
             void (async () => {
               if (fed) await exchange.publishFile(fedFile(dir));
               await exchange.publishFolder(dir);
@@ -258,11 +261,10 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
     }) {
       if (batchFiles.length === 0)
         throw new InvalidInputError('no batch files given: pass the files takeBatch returned');
-      const [splits, snapshots, earlier] = await Promise.all([
-        data(),
-        Promise.all(batchFiles.map(loadBatch)),
-        readBatches(replayBatchFiles),
-      ]);
+      // New and replayed batches in one load: a host without them reads them from Kafka together.
+      const [splits, loaded] = await Promise.all([data(), loadBatches([...batchFiles, ...replayBatchFiles])]);
+      const snapshots = loaded.slice(0, batchFiles.length);
+      const earlier = concatSets(loaded.slice(batchFiles.length).map((snap) => snap.set));
       const fresh = concatSets(snapshots.map((snap) => snap.set));
       const fed = new FedCounter(fresh.count);
       const hyper = fineTuneHyperparameters(cfg.training, epochs, key, championHyperparameters);

@@ -11,7 +11,7 @@ import { Ledger } from '../adapters/pg/ledger';
 import { temporalConnectionOptions } from '../adapters/temporal-connection';
 import { loadTf } from '../adapters/tf-backend';
 import { ModelStore } from '../domain/registry/store';
-import { loadBatch } from '../domain/stream/batch-source';
+import { loadBatches } from '../domain/stream/batch-source';
 import { batchIdOfSnapshot } from '../domain/stream/batch-snapshot';
 import { openExchange } from '../adapters/exchange';
 import { syncChampion } from '../domain/exchange/exchange';
@@ -87,14 +87,14 @@ export async function openTrainingDeps(cfg: Config): Promise<Opened<TrainingDeps
       exchange,
       ...(batches
         ? {
-            loadBatch: (file: string) =>
-              loadBatch(
+            loadBatches: (files: readonly string[]) =>
+              loadBatches(
                 {
                   ...batches,
                   dataDir: cfg.paths.dataDir,
                   maxRecordBytes: cfg.kafka.maxRecordBytes,
                 },
-                batchIdOfSnapshot(file),
+                files.map(batchIdOfSnapshot),
               ),
           }
         : {}),

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mlflowSharedStore } from '../../src/adapters/mlflow/shared-store';
 import { loadConfig } from '../../src/config';
-import { fetchFolder, publishFolder } from '../../src/domain/exchange/folders';
+import { blobKey, fetchFolder, publishFolder, sharedManifest } from '../../src/domain/exchange/folders';
 import { storeExchange } from '../../src/domain/exchange/exchange';
 
 const cfg = loadConfig();
@@ -39,7 +39,8 @@ describe(`shared store on ${cfg.mlflow.trackingUri}`, () => {
       await fs.readFile(path.join(dir, 'weights.bin')),
     );
     // A changed byte in the store is refused, not copied.
-    await store.put('runs/k1/staged/challenger/weights.bin', randomBytes(300_000));
+    const { files } = (await sharedManifest(store, 'runs/k1/staged/challenger'))!;
+    await store.put(blobKey(files['weights.bin']!), randomBytes(300_000));
     await expect(fetchFolder(store, 'runs/k1/staged/challenger', path.join(tmp(), 'c'))).rejects.toThrow(
       /weights\.bin has sha256 .* its manifest says/,
     );

@@ -149,13 +149,25 @@ describe('Kafka stream (real broker)', () => {
     await admin.disconnect();
   });
 
-  it('reads an offset range back, for a host that rebuilds a batch, and names a range the topic lacks', async () => {
+  it('reads offset ranges back, for a host that rebuilds batches, and names a range the topic lacks', async () => {
     const log = sampleLog({ topic, deadLetterTopic, groupId });
-    const range = await log.readRange(0, '3', '7');
-    expect(range.map((r) => [r.offset, r.key?.toString()])).toEqual(
+    const range = (partition: number, startOffset: number, endOffset: number) => ({
+      partition,
+      startOffset: String(startOffset),
+      endOffset: String(endOffset),
+    });
+    // Ranges of one partition: touching ones are one span, a gap means another read from its own start.
+    const [first, second, touching] = await log.readRanges([
+      range(0, 3, 7),
+      range(0, 12, 13),
+      range(0, 8, 9),
+    ]);
+    expect(first!.map((r) => [r.offset, r.key?.toString()])).toEqual(
       samples.slice(3, 8).map((s, i) => [String(3 + i), s.id]),
     );
-    await expect(log.readRange(0, String(N + 10), String(N + 12))).rejects.toThrow(
+    expect(second!.map((r) => r.key?.toString())).toEqual([samples[12]!.id, samples[13]!.id]);
+    expect(touching!.map((r) => r.offset)).toEqual(['8', '9']);
+    await expect(log.readRanges([range(0, N + 10, N + 12)])).rejects.toThrow(
       /partition 0 holds offsets 0\.\.49, not 60\.\.62: retention deleted them or the topic was recreated/,
     );
   }, 90_000);

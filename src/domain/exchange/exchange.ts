@@ -11,7 +11,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileDurable } from '../../durable-file';
-import { MANIFEST, fetchFolder, publishFolder, sharedManifest } from './folders';
+import { KnownBlobs, MANIFEST, fetchFolder, publishFolder, sharedManifest } from './folders';
 import { ExchangeError, type SharedStore } from './port';
 import { storedMetadataSchema } from '../registry/metadata';
 import { ARCHIVE, METADATA, type ModelStore } from '../registry/store';
@@ -66,6 +66,7 @@ export function sharedDiskExchange(): Exchange {
 }
 
 export function storeExchange(store: SharedStore, dataDir: string): Exchange {
+  const known = new KnownBlobs();
   const keyOf = (p: string) => {
     const key = sharedKeyOf(p);
     if (!key) {
@@ -79,12 +80,12 @@ export function storeExchange(store: SharedStore, dataDir: string): Exchange {
   return {
     shared: true,
     async publishFolder(localDir) {
-      await publishFolder(store, keyOf(localDir), localDir);
+      await publishFolder(store, keyOf(localDir), localDir, known);
     },
     async folder(p) {
       const key = keyOf(p);
       const local = localPathOf(dataDir, key);
-      await fetchFolder(store, key, local);
+      await fetchFolder(store, key, local, known);
       return local;
     },
     async publishFile(localFile) {

@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileDurable } from '../../durable-file';
 import type { BatchLedger } from '../ledger/port';
+import type { BatchRow } from '../ledger/types';
 import {
   SNAPSHOT_EXT,
   decodeSnapshot,
@@ -18,14 +19,14 @@ import {
 } from './batch-snapshot';
 import { StreamError } from './errors';
 import type { SampleLog } from './ports';
-import { decodeRecord, type DecodedSample } from './record';
+import { decodeRecord, type DecodedSample, type RawRecord } from './record';
 
 /** Where a host keeps batches it rebuilt (beside to_use/used_for_training, which only the taker writes). */
 export const REBUILT_DIR = 'rebuilt_batches';
 
 export interface BatchSourceDeps {
   readonly ledger: Pick<BatchLedger, 'getBatch' | 'batchSampleIds'>;
-  readonly log: Pick<SampleLog, 'readRange'>;
+  readonly log: Pick<SampleLog, 'readRanges'>;
   readonly dataDir: string;
   readonly maxRecordBytes: number;
 }
@@ -41,25 +42,59 @@ async function readVerified(file: string, sha256: string): Promise<LoadedSnapsho
   }
 }
 
-/** The batch's samples, from this host's verified copy or rebuilt from Kafka. */
-export async function loadBatch(deps: BatchSourceDeps, batchId: string): Promise<LoadedSnapshot> {
-  const row = await deps.ledger.getBatch(batchId);
-  if (!row) {
-    throw new StreamError(
-      'snapshot-missing',
-      `batch ${batchId} is not in the ledger`,
-      'Pass batch ids (snapshot file names) that takeBatch returned',
-    );
-  }
-  const rebuilt = path.join(deps.dataDir, REBUILT_DIR, `${batchId}.${SNAPSHOT_EXT}`);
-  for (const file of [await findBatchSnapshot(deps.dataDir, batchId), rebuilt]) {
-    const snap = file && (await readVerified(file, row.sha256));
-    if (snap) return snap;
-  }
-  const [records, ids] = await Promise.all([
-    deps.log.readRange(row.partition, row.startOffset, row.endOffset),
-    deps.ledger.batchSampleIds(batchId),
+/**
+ * The batches' samples, in the order asked: each from this host's verified copy, or rebuilt from Kafka
+ * (all missing ones in one read where their partitions allow).
+ */
+export async function loadBatches(
+  deps: BatchSourceDeps,
+  batchIds: readonly string[],
+): Promise<LoadedSnapshot[]> {
+  const rows = await Promise.all(
+    batchIds.map(async (batchId) => {
+      const row = await deps.ledger.getBatch(batchId);
+      if (!row) {
+        throw new StreamError(
+          'snapshot-missing',
+          `batch ${batchId} is not in the ledger`,
+          'Pass batch ids (snapshot file names) that takeBatch returned',
+        );
+      }
+      return row;
+    }),
+  );
+  const rebuiltFile = (batchId: string) => path.join(deps.dataDir, REBUILT_DIR, `${batchId}.${SNAPSHOT_EXT}`);
+  const found = await Promise.all(
+    batchIds.map(async (batchId, k) => {
+      for (const file of [await findBatchSnapshot(deps.dataDir, batchId), rebuiltFile(batchId)]) {
+        const snap = file && (await readVerified(file, rows[k]!.sha256));
+        if (snap) return snap;
+      }
+      return undefined;
+    }),
+  );
+  const missing = batchIds.map((_, k) => k).filter((k) => !found[k]);
+  if (missing.length === 0) return found as LoadedSnapshot[];
+  const [ranges, idLists] = await Promise.all([
+    deps.log.readRanges(missing.map((k) => rows[k]!)),
+    Promise.all(missing.map((k) => deps.ledger.batchSampleIds(batchIds[k]!))),
   ]);
+  await Promise.all(
+    missing.map(async (k, m) => {
+      found[k] = await rebuild(deps, rows[k]!, ranges[m]!, idLists[m]!, rebuiltFile(batchIds[k]!));
+    }),
+  );
+  return found as LoadedSnapshot[];
+}
+
+/** The snapshot the taker wrote, from its records: checked against the ledger, then cached. */
+async function rebuild(
+  deps: BatchSourceDeps,
+  row: BatchRow,
+  records: readonly RawRecord[],
+  ids: readonly string[],
+  file: string,
+): Promise<LoadedSnapshot> {
   // The taker kept the first valid record of each id, in offset order; the ledger says which ids.
   const wanted = new Set(ids);
   const samples: DecodedSample[] = [];
@@ -68,15 +103,15 @@ export async function loadBatch(deps: BatchSourceDeps, batchId: string): Promise
     if (d.ok && wanted.delete(d.sample.id)) samples.push(d.sample);
   }
   const bytes = encodeSnapshot(samples);
-  const snap = decodeSnapshot(bytes, rebuilt);
+  const snap = decodeSnapshot(bytes, file);
   if (snap.sha256 !== row.sha256) {
     throw new StreamError(
       'snapshot-corrupt',
-      `batch ${batchId} rebuilt from ${row.topic} partition ${row.partition} offsets ${row.startOffset}..` +
+      `batch ${row.id} rebuilt from ${row.topic} partition ${row.partition} offsets ${row.startOffset}..` +
         `${row.endOffset} has sha256 ${snap.sha256} (${samples.length} samples), the ledger says ${row.sha256}`,
       'The records at those offsets are not the ones taken: check the topic was not recreated, and use a host that has the snapshot',
     );
   }
-  await writeFileDurable(rebuilt, bytes);
+  await writeFileDurable(file, bytes);
   return snap;
 }

@@ -4,6 +4,12 @@
  */
 import type { RawRecord, WireRecord } from './record';
 
+export interface PartitionRange {
+  readonly partition: number;
+  readonly startOffset: string;
+  readonly endOffset: string;
+}
+
 export interface PartitionLag {
   readonly partition: number;
   /** Next offset the group will read: its committed offset, or the log start when it has none. */
@@ -46,8 +52,11 @@ export interface SampleLog {
     readonly maxWaitMs: number;
     readonly lag?: ConsumerLag;
   }): Promise<RawRecord[]>;
-  /** The records of one partition from `startOffset` to `endOffset` (both inclusive), e.g. to rebuild a batch. */
-  readRange(partition: number, startOffset: string, endOffset: string): Promise<RawRecord[]>;
+  /**
+   * The records of each range (offsets both inclusive), in the order asked, e.g. to rebuild batches.
+   * Ranges on different partitions are read together.
+   */
+  readRanges(ranges: readonly PartitionRange[]): Promise<RawRecord[][]>;
   /** Moves the group's committed offsets forward to `next` (never back); returns the moves made. */
   commit(next: Readonly<Record<number, string>>): Promise<Record<number, string>>;
   openPublisher(): Promise<RecordPublisher>;

@@ -1,7 +1,13 @@
 import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MANIFEST, fetchFolder, publishFolder } from '../../../src/domain/exchange/folders';
+import {
+  KnownBlobs,
+  MANIFEST,
+  blobKey,
+  fetchFolder,
+  publishFolder,
+} from '../../../src/domain/exchange/folders';
 import { localPathOf, sharedKeyOf, storeExchange } from '../../../src/domain/exchange/exchange';
 import { ExchangeError } from '../../../src/domain/exchange/port';
 import { memorySharedStore } from '../../support/memory-shared-store';
@@ -41,14 +47,52 @@ describe('folders through the shared store', () => {
 
   it('refuses a shared file that does not match its manifest, and leaves no partial copy', async () => {
     const store = memorySharedStore();
-    await publishFolder(store, 'models/m1', await modelFolder());
-    store.files.set('models/m1/shards/weights.bin', new Uint8Array([9, 9]));
+    const m = await publishFolder(store, 'models/m1', await modelFolder());
+    store.files.set(blobKey(m.files['shards/weights.bin']!), new Uint8Array([9, 9]));
     const parent = tmp();
     const err = await fetchFolder(store, 'models/m1', path.join(parent, 'copy')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExchangeError);
     expect((err as ExchangeError).code).toBe('corrupt');
     expect((err as Error).message).toMatch(/shards\/weights\.bin has sha256 .* its manifest says/);
     expect(await fs.readdir(parent)).toEqual([]);
+  });
+
+  it('stores a blob once, and a host that knows it neither uploads nor downloads it again', async () => {
+    const store = memorySharedStore();
+    const gets: string[] = [];
+    const puts: string[] = [];
+    const counted = {
+      ...store,
+      put: (k: string, b: Uint8Array) => (puts.push(k), store.put(k, b)),
+      get: (k: string) => (gets.push(k), store.get(k)),
+    };
+    const trainer = new KnownBlobs();
+    const staged = await modelFolder();
+    const m = await publishFolder(counted, 'runs/k/staged/challenger', staged, trainer);
+    // The IO host fetches the staged model and publishes it as a version with one file more.
+    const io = new KnownBlobs();
+    const version = path.join(tmp(), 'version');
+    await fetchFolder(counted, 'runs/k/staged/challenger', version, io);
+    await fs.writeFile(path.join(version, 'metadata.json'), '{"versionId":"m1"}');
+    puts.length = 0;
+    await publishFolder(counted, 'models/m1', version, io);
+    expect(puts.sort()).toEqual([expect.stringMatching(/^blobs\//), `models/m1/${MANIFEST}`]);
+    // Back on the trainer as the champion: its own files serve, only the new one is downloaded.
+    gets.length = 0;
+    const champion = path.join(tmp(), 'champion');
+    expect(await fetchFolder(counted, 'models/m1', champion, trainer)).toBe('fetched');
+    expect(gets.filter((k) => k.startsWith('blobs/'))).toHaveLength(1);
+    expect(gets).not.toContain(blobKey(m.files['shards/weights.bin']!));
+    expect(await fs.readFile(path.join(champion, 'shards', 'weights.bin'))).toEqual(
+      Buffer.from([1, 2, 3, 4]),
+    );
+    // A local file that changed since is not trusted: the blob comes from the store.
+    await fs.writeFile(path.join(version, 'model.json'), '{"changed":true}');
+    gets.length = 0;
+    const third = path.join(tmp(), 'third');
+    await fetchFolder(counted, 'runs/k/staged/challenger', third, io);
+    expect(gets).toContain(blobKey(m.files['model.json']!));
+    expect(await fs.readFile(path.join(third, 'model.json'), 'utf8')).toBe('{"format":"layers-model"}');
   });
 
   it('says a folder with no manifest is not published (a writer that died mid-upload)', async () => {
