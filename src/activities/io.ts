@@ -349,6 +349,8 @@ export function createIoActivities(deps: IoDeps): IoActivities {
 
     async cleanUpRun({ key }) {
       await fs.rm(runDir(cfg.paths.dataDir, key), { recursive: true, force: true });
+      // Without a shared disk, copies this host fetched for earlier runs (on other IO hosts' cycles) too.
+      await exchange.pruneCopies(key);
     },
   };
 }

@@ -123,6 +123,11 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
   /** One set from several batches (one per partition), in the given order. */
   const readBatches = async (files: readonly string[]): Promise<MnistSet> =>
     concatSets((await loadBatches(files)).map((snap) => snap.set));
+  /** Before each training: other runs' copies on this host go once stale (never fails the training). */
+  const pruneCopies = (key: string) =>
+    exchange
+      .pruneCopies(key)
+      .catch((err: Error) => console.warn(`old run copies not pruned: ${err.message}`));
   let dataPromise: Promise<Pick<PreparedData, 'train' | 'validation' | 'test'>> | undefined;
   const data = () => {
     dataPromise ??= (deps.data ?? (() => prepareSplits(cfg, { download: deps.download })))();
@@ -149,6 +154,7 @@ export function createTrainingActivities(deps: TrainingDeps): TrainingActivities
   ): Promise<StagedModel> {
     const ctx = Context.current();
     const paths = runPaths(cfg.paths.dataDir, key);
+    await pruneCopies(key);
     const resume = await resumePoint(
       ctx.info.heartbeatDetails as TrainingHeartbeat | undefined,
       paths.checkpoints(ctx.info.activityType),

@@ -30,7 +30,16 @@ export interface Exchange {
   /** The champion every host follows: set on promotion, read by hosts syncing their local view. */
   publishChampion(versionId: string): Promise<void>;
   sharedChampion(): Promise<string | undefined>;
+  /**
+   * Removes this host's copies of other runs' files and of model versions, untouched for an hour: without
+   * a shared disk they pile up on every host (~20 MB a cycle on a training host), and the shared store
+   * holds them all. Nothing on one machine (cleanUpRun removes a finished run's folder there).
+   */
+  pruneCopies(currentKey: string): Promise<void>;
 }
+
+/** How long a host keeps a copy nobody touched: well beyond a cycle, so a running one never loses its files. */
+export const COPY_TTL_MS = 60 * 60 * 1000;
 
 // The run folder's own entries (runpaths in run-files.ts): the parents of DATA_DIR may be named runs too.
 const RUN_FILE =
@@ -46,10 +55,13 @@ export function sharedKeyOf(p: string): string | undefined {
   return version ? `models/${version[1]}` : undefined;
 }
 
+/** Under DATA_DIR: this host's copies of keys outside the run folders (model versions on training hosts). */
+const COPIES_DIR = 'exchange';
+
 /** Where this host keeps its copy of a key: run files at their place under DATA_DIR, the rest in a cache. */
 export function localPathOf(dataDir: string, key: string): string {
   const parts = key.split('/');
-  return parts[0] === 'runs' ? path.join(dataDir, ...parts) : path.join(dataDir, 'exchange', ...parts);
+  return parts[0] === 'runs' ? path.join(dataDir, ...parts) : path.join(dataDir, COPIES_DIR, ...parts);
 }
 
 export function sharedDiskExchange(): Exchange {
@@ -62,7 +74,27 @@ export function sharedDiskExchange(): Exchange {
     publishedEpochs: async () => [],
     publishChampion: async () => undefined,
     sharedChampion: async () => undefined,
+    pruneCopies: async () => undefined,
   };
+}
+
+/** The latest modification time in a file tree: a run still writing checkpoints is recent however old its folder. */
+async function newestChange(entry: string): Promise<number> {
+  const stat = await fs.stat(entry).catch(() => undefined);
+  if (!stat) return Infinity;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  const names = await fs.readdir(entry).catch(() => [] as string[]);
+  const inside = await Promise.all(names.map((n) => newestChange(path.join(entry, n))));
+  return Math.max(stat.mtimeMs, ...inside);
+}
+
+/** Removes the entries of `dir` but `keep` in which nothing changed for the TTL. */
+async function pruneOlder(dir: string, keep: string | undefined, now: number): Promise<void> {
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    if (name === keep) continue;
+    const entry = path.join(dir, name);
+    if (now - (await newestChange(entry)) > COPY_TTL_MS) await fs.rm(entry, { recursive: true, force: true });
+  }
 }
 
 export function storeExchange(store: SharedStore, dataDir: string): Exchange {
@@ -85,7 +117,11 @@ export function storeExchange(store: SharedStore, dataDir: string): Exchange {
     async folder(p) {
       const key = keyOf(p);
       const local = localPathOf(dataDir, key);
-      await fetchFolder(store, key, local, known);
+      // A copy in use is kept by pruneCopies: a check that found it intact counts as a touch.
+      if ((await fetchFolder(store, key, local, known)) === 'cached') {
+        const now = new Date();
+        await fs.utimes(local, now, now);
+      }
       return local;
     },
     async publishFile(localFile) {
@@ -117,6 +153,11 @@ export function storeExchange(store: SharedStore, dataDir: string): Exchange {
       return raw
         ? (JSON.parse(Buffer.from(raw).toString('utf8')) as { versionId: string }).versionId
         : undefined;
+    },
+    async pruneCopies(currentKey) {
+      const now = Date.now();
+      await pruneOlder(path.join(dataDir, 'runs'), currentKey, now);
+      await pruneOlder(path.join(dataDir, COPIES_DIR, 'models'), undefined, now);
     },
   };
 }

@@ -8,7 +8,13 @@ import {
   fetchFolder,
   publishFolder,
 } from '../../../src/domain/exchange/folders';
-import { localPathOf, sharedKeyOf, storeExchange } from '../../../src/domain/exchange/exchange';
+import {
+  COPY_TTL_MS,
+  localPathOf,
+  sharedDiskExchange,
+  sharedKeyOf,
+  storeExchange,
+} from '../../../src/domain/exchange/exchange';
 import { ExchangeError } from '../../../src/domain/exchange/port';
 import { memorySharedStore } from '../../support/memory-shared-store';
 
@@ -135,6 +141,40 @@ describe('the layout keys', () => {
     const local = await b.folder(epoch1);
     expect(local).toBe(path.join(bData, 'runs', 'k', 'checkpoints', 'fineTuneChallenger', 'epoch-1'));
     expect(await fs.readFile(path.join(local, 'model.json'), 'utf8')).toBe('{"format":"layers-model"}');
+    // A copy found intact is touched, so pruneCopies keeps a copy in use.
+    const longAgo = new Date(Date.now() - 2 * COPY_TTL_MS);
+    await fs.utimes(local, longAgo, longAgo);
+    await b.folder(epoch1);
+    expect(Date.now() - (await fs.stat(local)).mtimeMs).toBeLessThan(COPY_TTL_MS);
     await expect(b.folder('/elsewhere/model')).rejects.toThrow(/not in the pipeline's file layout/);
+  });
+});
+
+describe("a host's copies", () => {
+  it('drops other runs and model versions nobody touched for the TTL, keeps the current run and fresh ones', async () => {
+    const dataDir = tmp();
+    const ex = storeExchange(memorySharedStore(), dataDir);
+    const make = async (rel: string, ageMs: number) => {
+      const file = path.join(dataDir, rel);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, 'x');
+      const t = new Date(Date.now() - ageMs);
+      // Every level of the tree old, as after an hour untouched.
+      for (let p = file; p !== dataDir; p = path.dirname(p)) await fs.utimes(p, t, t);
+    };
+    const old = COPY_TTL_MS + 60_000;
+    await make('runs/done/staged/challenger/weights.bin', old);
+    await make('runs/current/checkpoints/fineTuneChallenger/epoch-1/weights.bin', old);
+    await make('runs/busy/report-x.json', old);
+    await make('runs/busy/checkpoints/fineTuneChallenger/epoch-9/weights.bin', 1000);
+    await make('exchange/models/m-old/weights.bin', old);
+    await make('exchange/models/m-new/weights.bin', 1000);
+    await ex.pruneCopies('current');
+    expect((await fs.readdir(path.join(dataDir, 'runs'))).sort()).toEqual(['busy', 'current']);
+    expect(await fs.readdir(path.join(dataDir, 'exchange', 'models'))).toEqual(['m-new']);
+    // One machine: nothing is a copy, nothing goes.
+    await make('runs/done/staged/challenger/weights.bin', old);
+    await sharedDiskExchange().pruneCopies('current');
+    expect(await fs.readdir(path.join(dataDir, 'runs'))).toContain('done');
   });
 });
